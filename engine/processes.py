@@ -1,0 +1,106 @@
+"""Starting and stopping detached worker processes that outlive the terminal (and the SSH link)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.store import WorkerRecord, _sqlite_path
+from engine.worker import STORAGE_ENV
+
+
+def log_dir(name: str, url: str) -> Path:
+    """Worker logs sit next to the session database (``sessions/<name>.logs/``)."""
+    db = _sqlite_path(url)
+    base = db.parent if db is not None else Path.cwd() / "sessions"
+    return base / f"{name}.logs"
+
+
+@dataclass(frozen=True)
+class Started:
+    pid: int
+    log_path: Path
+    gpu: str | None
+
+
+def start_workers(
+    name: str, url: str, count: int, gpus: list[str] | None = None, auto_approve: bool = False
+) -> list[Started]:
+    """Start ``count`` workers (or one per GPU) in their own process sessions, logs to files."""
+    logs = log_dir(name, url)
+    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    slots: list[str | None] = list(gpus) if gpus else [None] * count
+    started = []
+    for i, gpu in enumerate(slots):
+        env = dict(os.environ)
+        env[STORAGE_ENV] = url
+        env["PYTHONUNBUFFERED"] = "1"
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
+        path = _free_log_path(logs, gpu if gpu is not None else str(i))
+        cmd = [sys.executable, "-m", "engine.worker", name, "--log-path", str(path)]
+        if auto_approve:
+            cmd.append("--auto-approve")
+        if gpu is not None:
+            cmd += ["--gpu", gpu]
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as out:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                cwd=os.getcwd(),
+            )
+        started.append(Started(proc.pid, path, gpu))
+    return started
+
+
+def _free_log_path(logs: Path, label: str) -> Path:
+    n = 1
+    while (path := logs / f"worker-{label}-{n}.log").exists():
+        n += 1
+    return path
+
+
+def is_alive(worker: WorkerRecord) -> bool:
+    """A worker counts as alive if it has not stopped and (on this host) its process exists."""
+    if worker.stopped_at is not None:
+        return False
+    if worker.host != socket.gethostname():
+        return True  # the caller judges remote workers by last_seen
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return _not_zombie(worker.pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def signal_workers(workers: list[WorkerRecord], sig: int = signal.SIGTERM) -> int:
+    """Send ``sig`` to the live workers on this host; returns how many were signalled."""
+    sent = 0
+    for w in workers:
+        if w.host == socket.gethostname() and is_alive(w):
+            try:
+                os.kill(w.pid, sig)
+                sent += 1
+            except ProcessLookupError:
+                pass
+    return sent

@@ -1,0 +1,155 @@
+"""The read model: what the screens and `status` show, as plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from optuna.trial import FrozenTrial, TrialState
+
+from engine.budget import OVER_BUDGET
+from engine.processes import is_alive
+from engine.session import Session
+from engine.store import HEARTBEAT_INTERVAL, ProposalRecord, now
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    sprint: int
+    number: int
+    state: str  # complete | pruned | failed | running | waiting | retried
+    value: float | None
+    step: int | None
+    params: dict[str, Any]
+    fidelity: str
+    wall_time: float | None
+    worker: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class SprintView:
+    number: int
+    name: str
+    state: str
+    fidelity: str
+    sampler: str
+    pruner: str
+    budget: int
+    counts: dict[str, int]
+    best_value: float | None
+    best_params: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    name: str
+    state: str
+    stop_requested: bool
+    direction: str
+    planned_sprints: int
+    sprints: list[SprintView]
+    workers_alive: int
+    best_value: float | None
+    best_params: dict[str, Any] | None
+    best_sprint: int | None
+    proposal: ProposalRecord | None
+    trials: list[TrialRow]
+
+
+def _state(t: FrozenTrial, handed_back: set[int]) -> str:
+    if t.number in handed_back:
+        return "retried"
+    if t.user_attrs.get(OVER_BUDGET):
+        return "over_budget"
+    return {
+        TrialState.COMPLETE: "complete",
+        TrialState.PRUNED: "pruned",
+        TrialState.FAIL: "failed",
+        TrialState.RUNNING: "running",
+        TrialState.WAITING: "waiting",
+    }[t.state]
+
+
+def trial_rows(session: Session) -> list[TrialRow]:
+    rows = []
+    for sprint in session.sprints():
+        if sprint.state == "setup":
+            continue
+        handed_back = session.store.retried_numbers(sprint.study_name)
+        fid = sprint.plan.fidelity.describe()
+        for t in session.trials(sprint):
+            state = _state(t, handed_back)
+            if state == "over_budget":
+                continue  # a race's loser: never ran, never counted
+            rows.append(
+                TrialRow(
+                    sprint=sprint.number,
+                    number=t.number,
+                    state=state,
+                    value=t.value,
+                    step=t.last_step,
+                    params=dict(t.params),
+                    fidelity=fid,
+                    wall_time=t.user_attrs.get("sprintopt.wall_time"),
+                    worker=t.user_attrs.get("sprintopt.worker"),
+                    reason=t.user_attrs.get("sprintopt.fail_reason"),
+                )
+            )
+    return rows
+
+
+def session_view(session: Session) -> SessionView:
+    rec = session.refresh()
+    maximize = session.maximize
+    rows = trial_rows(session)
+    views = []
+    for sprint in session.sprints():
+        mine = [r for r in rows if r.sprint == sprint.number]
+        best = _best(mine, maximize)
+        plan = sprint.plan
+        views.append(
+            SprintView(
+                number=sprint.number,
+                name=plan.name,
+                state=sprint.state,
+                fidelity=plan.fidelity.describe(),
+                sampler=plan.sampler,
+                pruner=plan.pruner,
+                budget=plan.budget,
+                counts=dict(Counter(r.state for r in mine)),
+                best_value=best.value if best else None,
+                best_params=best.params if best else None,
+            )
+        )
+    # The session's best: from the highest-fidelity sprint that completed a trial.
+    best_row = None
+    for view in reversed(views):
+        best_row = _best([r for r in rows if r.sprint == view.number], maximize)
+        if best_row is not None:
+            break
+    cutoff = now() - timedelta(seconds=4 * HEARTBEAT_INTERVAL)
+    alive = sum(1 for w in session.store.workers(rec.id) if is_alive(w) and w.last_seen > cutoff)
+    return SessionView(
+        name=rec.name,
+        state=rec.state,
+        stop_requested=rec.stop_requested,
+        direction=session.spec.session.direction,
+        planned_sprints=len(session.spec.sprints),
+        sprints=views,
+        workers_alive=alive,
+        best_value=best_row.value if best_row else None,
+        best_params=best_row.params if best_row else None,
+        best_sprint=best_row.sprint if best_row else None,
+        proposal=session.open_proposal(),
+        trials=rows,
+    )
+
+
+def _best(rows: list[TrialRow], maximize: bool) -> TrialRow | None:
+    done = [r for r in rows if r.state == "complete" and r.value is not None]
+    if not done:
+        return None
+    return (max if maximize else min)(done, key=lambda r: r.value)  # type: ignore[arg-type, return-value]

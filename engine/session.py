@@ -1,0 +1,243 @@
+"""A session: its spec, sprints, proposals and decisions, and the lifecycle between them."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import socket
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+
+import optuna
+from optuna.trial import FrozenTrial
+
+from engine import advisor
+from engine.errors import DecisionError, SessionError, SpecError
+from engine.spec import Spec, spec_from_dict
+from engine.sprint import SprintPlan, planned_sprint, study_name
+from engine.store import (
+    DecisionRecord,
+    ProposalRecord,
+    SessionRecord,
+    SprintRecord,
+    Store,
+    now,
+)
+
+log = logging.getLogger(__name__)
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+RETRY_OF = "sprintopt.retry_of"
+CARRIED = "sprintopt.carried_over"
+
+
+def operator_name() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class Opened:
+    session: Session
+    created: bool
+
+
+class Session:
+    """A handle on one session in a store; cheap to create, reads fresh state on every call."""
+
+    def __init__(self, store: Store, record: SessionRecord) -> None:
+        self.store = store
+        self.record = record
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, name: str, url: str, reap: bool = True) -> Session:
+        store = Store(url)
+        session = cls(store, store.session(name))
+        if reap:
+            session.reap()
+            session.recover_setup()
+        return session
+
+    @classmethod
+    def create_or_resume(cls, spec: Spec, spec_text: str, url: str, sys_path: list[str]) -> Opened:
+        store = Store(url, create=True)
+        record = store.find_session(spec.session.name)
+        if record is not None:
+            session = cls(store, record)
+            store.request_stop(record.id, False)
+            session.reap()
+            session.recover_setup()
+            return Opened(session, created=False)
+        record = store.create_session(
+            spec.session.name, spec.model_dump(mode="json"), spec_text, sys_path
+        )
+        session = cls(store, record)
+        with store.begin() as conn:
+            store.add_sprint(
+                conn,
+                record.id,
+                1,
+                study_name(record.name, 1, spec.sprints[0].name),
+                planned_sprint(spec, 0),
+            )
+        session.recover_setup()
+        return Opened(session, created=True)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @cached_property
+    def spec(self) -> Spec:
+        try:
+            return spec_from_dict(self.record.spec, source=f"session {self.name}")
+        except SpecError as exc:
+            raise SessionError(f"the stored spec no longer validates: {exc}") from None
+
+    @property
+    def maximize(self) -> bool:
+        return self.spec.session.direction == "maximize"
+
+    def refresh(self) -> SessionRecord:
+        self.record = self.store.session(self.name)
+        return self.record
+
+    def sprints(self) -> list[SprintRecord]:
+        return self.store.sprints(self.record.id)
+
+    def current(self) -> SprintRecord | None:
+        sprints = self.sprints()
+        return sprints[-1] if sprints else None
+
+    def study(self, sprint: SprintRecord, seed: int | None = None) -> optuna.Study:
+        """The sprint's Optuna study; with a seed, armed with the sprint's sampler and pruner."""
+        storage = self.store.optuna_storage(self._on_stale_trial)
+        if seed is None:
+            return optuna.load_study(study_name=sprint.study_name, storage=storage)
+        return optuna.load_study(
+            study_name=sprint.study_name,
+            storage=storage,
+            sampler=sprint.plan.make_sampler(seed),
+            pruner=sprint.plan.make_pruner(),
+        )
+
+    def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
+        return self.study(sprint).get_trials(deepcopy=False)
+
+    def timed_out(self, sprint: SprintRecord) -> bool:
+        limit = sprint.plan.timeout
+        return limit is not None and now() - sprint.started_at > timedelta(seconds=limit)
+
+    def open_proposal(self) -> ProposalRecord | None:
+        return self.store.open_proposal(self.record.id)
+
+    def decisions(self) -> list[DecisionRecord]:
+        return self.store.decisions(self.record.id)
+
+    # -- crash recovery ----------------------------------------------------------------------
+    def reap(self) -> None:
+        """Fail the trials of dead workers; each one's slot is handed back and it is re-queued."""
+        sprint = self.current()
+        if sprint is not None and sprint.state == "running":
+            optuna.storages.fail_stale_trials(self.study(sprint))
+
+    def _on_stale_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self.requeue(study, trial, "stale")
+
+    def requeue(self, study: optuna.Study, trial: FrozenTrial, reason: str) -> None:
+        """Hand back a failed trial's slot and queue the same configuration (once per trial)."""
+        if self.store.record_retry(study.study_name, trial.number, reason):
+            log.warning("trial %d %s: re-queued with the same configuration", trial.number, reason)
+            study.enqueue_trial(
+                trial.params, user_attrs={RETRY_OF: trial.number}, skip_if_exists=False
+            )
+
+    def recover_setup(self) -> None:
+        """Finish creating a sprint whose study or carry-over was not yet set up (idempotent)."""
+        sprint = self.current()
+        if sprint is None or sprint.state != "setup":
+            return
+        storage = self.store.optuna_storage(self._on_stale_trial)
+        direction = self.spec.session.direction
+        study = optuna.create_study(
+            study_name=sprint.study_name, storage=storage, direction=direction, load_if_exists=True
+        )
+        study.set_user_attr("sprintopt.session", self.name)
+        study.set_user_attr("sprintopt.sprint", sprint.number)
+        study.set_user_attr("sprintopt.fidelity", sprint.plan.fidelity.to_dict())
+        if not study.get_trials(deepcopy=False):
+            for params in self._carry_over_for(sprint):
+                study.enqueue_trial(params, user_attrs={CARRIED: True})
+        self.store.mark_sprint_running(sprint.id)
+
+    def _carry_over_for(self, sprint: SprintRecord) -> list[dict]:
+        proposal = next(
+            (
+                p
+                for p in self.store.proposals(self.record.id)
+                if p.after_sprint == sprint.number - 1
+            ),
+            None,
+        )
+        if proposal is None:
+            return []
+        inside = [c for c in proposal.carry_over if sprint.plan.space.contains(c)]
+        return inside[: sprint.plan.budget]
+
+    # -- sprint transitions ------------------------------------------------------------------
+    def try_close(self, sprint: SprintRecord) -> bool:
+        """Close a spent sprint and store the proposal; exactly one caller wins."""
+        trials = self.trials(sprint)
+        proposal = advisor.propose(self.spec, sprint.plan, sprint.number, trials)
+        stored = None if proposal is None else proposal.to_store()
+        state = "finished" if proposal is None else "awaiting"
+        won = self.store.close_sprint(sprint, stored, state)
+        if won:
+            log.info("sprint %d (%s) closed; session %s", sprint.number, sprint.plan.name, state)
+        return won
+
+    def decide(
+        self,
+        action: str,
+        plan: SprintPlan | None = None,
+        operator: str | None = None,
+        note: str = "",
+    ) -> DecisionRecord:
+        """Accept, edit or reject the open proposal; the next sprint is created from it."""
+        proposal = self.open_proposal()
+        if proposal is None:
+            raise SessionError(f"session {self.name} has no proposal waiting for a decision")
+        closed = next(s for s in self.sprints() if s.number == proposal.after_sprint)
+        if action == "accepted":
+            applied = proposal.plan
+        elif action == "edited":
+            if plan is None:
+                raise DecisionError("an edit needs the edited plan")
+            applied = plan
+        elif action == "rejected":
+            applied = proposal.plan.with_changes(space=closed.plan.space)
+        else:
+            raise DecisionError(f"unknown decision {action!r}: accepted, edited or rejected")
+        number = proposal.after_sprint + 1
+        ok = self.store.decide(
+            proposal,
+            action,
+            applied,
+            operator or operator_name(),
+            note,
+            (number, study_name(self.name, number, applied.name), applied),
+        )
+        if not ok:
+            raise SessionError("the proposal was decided by someone else a moment ago")
+        self.recover_setup()
+        self.refresh()
+        return self.decisions()[-1]

@@ -1,0 +1,569 @@
+"""The store: the only place that speaks SQL; session tables beside Optuna's own in one database."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import optuna
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import SessionError
+from engine.sprint import SprintPlan
+
+SCHEMA_VERSION = 1
+HEARTBEAT_INTERVAL = 5  # seconds between a running trial's heartbeats
+GRACE_PERIOD = 20  # a trial silent this long belongs to a dead worker
+
+metadata = MetaData()
+
+meta_t = Table(
+    "sprintopt_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+sessions_t = Table(
+    "sprintopt_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),  # running | awaiting | finished
+    Column("spec", JSON, nullable=False),
+    Column("spec_text", Text, nullable=False),
+    Column("sys_path", JSON, nullable=False),
+    Column("stop_requested", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+)
+sprints_t = Table(
+    "sprintopt_sprints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1-based position in the session
+    Column("study_name", String(200), nullable=False, unique=True),
+    Column("plan", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # setup | running | closed
+    Column("started_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    UniqueConstraint("session_id", "number"),
+)
+proposals_t = Table(
+    "sprintopt_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("after_sprint", Integer, nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("carry_over", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # open | decided
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("session_id", "after_sprint"),
+)
+decisions_t = Table(
+    "sprintopt_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "proposal_id", Integer, ForeignKey("sprintopt_proposals.id"), nullable=False, unique=True
+    ),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # accepted | edited | rejected
+    Column("applied", JSON, nullable=False),
+    Column("operator", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+workers_t = Table(
+    "sprintopt_workers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("gpu", String(32)),
+    Column("log_path", Text),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("stopped_at", DateTime),
+)
+retries_t = Table(
+    "sprintopt_retries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("study_name", String(200), nullable=False),
+    Column("trial_number", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),  # stale | stopped
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("study_name", "trial_number"),
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# -- frozen records: what leaves the store -----------------------------------------------
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    name: str
+    state: str
+    spec: dict[str, Any]
+    spec_text: str
+    sys_path: list[str]
+    stop_requested: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SprintRecord:
+    id: int
+    session_id: int
+    number: int
+    study_name: str
+    plan: SprintPlan
+    state: str
+    started_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    id: int
+    session_id: int
+    after_sprint: int
+    plan: SprintPlan
+    evidence: dict[str, Any]
+    carry_over: list[dict[str, Any]]
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    id: int
+    proposal_id: int
+    session_id: int
+    action: str
+    applied: SprintPlan | None
+    operator: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    id: int
+    session_id: int
+    host: str
+    pid: int
+    gpu: str | None
+    log_path: str | None
+    started_at: datetime
+    last_seen: datetime
+    stopped_at: datetime | None
+
+
+def mask_url(url: str) -> str:
+    """The storage URL with any password replaced by ***, for every output and log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show nothing that could be secret
+        return "<storage url>"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _tune_sqlite(engine: Engine, immediate: bool) -> None:
+    """WAL and a busy timeout; writers take the lock up front so they queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Store:
+    """One session database: our tables through SQLAlchemy Core, the trials through Optuna."""
+
+    def __init__(self, url: str, *, create: bool = False) -> None:
+        self.url = url
+        path = _sqlite_path(url)
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if path is not None:
+            if not path.exists():
+                if not create:
+                    raise SessionError(f"no session database at {path}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Owner-only from the first byte: the spec and logs may hold private paths.
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.chmod(path, 0o600)
+        kwargs: dict[str, Any] = (
+            {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
+        )
+        self.engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine, immediate=True)
+        self._optuna: optuna.storages.RDBStorage | None = None
+        self._init_schema(create)
+
+    def _init_schema(self, create: bool) -> None:
+        with self.begin() as conn:
+            if create:
+                metadata.create_all(conn)
+            elif not conn.dialect.has_table(conn, "sprintopt_meta"):
+                raise SessionError(f"{mask_url(self.url)} holds no sprintopt sessions")
+            version = conn.execute(
+                select(meta_t.c.value).where(meta_t.c.key == "schema_version")
+            ).scalar()
+            if version is None:
+                conn.execute(insert(meta_t).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(version) > SCHEMA_VERSION:
+                raise SessionError(
+                    f"this database was written by a newer sprintopt (schema {version}); upgrade"
+                )
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._optuna is not None:
+            self._optuna.engine.dispose()
+
+    # -- Optuna's storage ------------------------------------------------------------------
+    def optuna_storage(
+        self, stale_callback: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None
+    ) -> optuna.storages.RDBStorage:
+        if self._optuna is None:
+            kwargs: dict[str, Any] = (
+                {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                storage = optuna.storages.RDBStorage(
+                    self.url,
+                    engine_kwargs=kwargs,
+                    heartbeat_interval=HEARTBEAT_INTERVAL,
+                    grace_period=GRACE_PERIOD,
+                    heartbeat_stale_trial_callback=stale_callback,
+                )
+            if self.is_sqlite:
+                storage.engine.dispose()  # pooled connections predate the tuning below
+                _tune_sqlite(storage.engine, immediate=True)
+            self._optuna = storage
+        return self._optuna
+
+    # -- sessions --------------------------------------------------------------------------
+    def create_session(
+        self, name: str, spec: dict[str, Any], spec_text: str, sys_path: list[str]
+    ) -> SessionRecord:
+        try:
+            with self.begin() as conn:
+                conn.execute(
+                    insert(sessions_t).values(
+                        name=name,
+                        state="running",
+                        spec=spec,
+                        spec_text=spec_text,
+                        sys_path=sys_path,
+                        stop_requested=False,
+                        created_at=now(),
+                    )
+                )
+        except IntegrityError:
+            raise SessionError(f"a session named {name!r} already exists") from None
+        return self.session(name)
+
+    def find_session(self, name: str) -> SessionRecord | None:
+        with self.begin() as conn:
+            row = conn.execute(select(sessions_t).where(sessions_t.c.name == name)).first()
+        return None if row is None else _session(row)
+
+    def session(self, name: str) -> SessionRecord:
+        rec = self.find_session(name)
+        if rec is None:
+            known = ", ".join(s.name for s in self.sessions()) or "none"
+            raise SessionError(f"no session named {name!r} in {mask_url(self.url)} (have: {known})")
+        return rec
+
+    def sessions(self) -> list[SessionRecord]:
+        with self.begin() as conn:
+            return [_session(r) for r in conn.execute(select(sessions_t).order_by(sessions_t.c.id))]
+
+    def set_session_state(self, session_id: int, state: str) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                update(sessions_t).where(sessions_t.c.id == session_id).values(state=state)
+            )
+
+    def request_stop(self, session_id: int, stop: bool = True) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                update(sessions_t).where(sessions_t.c.id == session_id).values(stop_requested=stop)
+            )
+
+    # -- sprints ---------------------------------------------------------------------------
+    def add_sprint(
+        self, conn: Connection, session_id: int, number: int, study: str, plan: SprintPlan
+    ) -> None:
+        conn.execute(
+            insert(sprints_t).values(
+                session_id=session_id,
+                number=number,
+                study_name=study,
+                plan=plan.to_dict(),
+                state="setup",
+                started_at=now(),
+            )
+        )
+
+    def sprints(self, session_id: int) -> list[SprintRecord]:
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(sprints_t)
+                .where(sprints_t.c.session_id == session_id)
+                .order_by(sprints_t.c.number)
+            )
+            return [_sprint(r) for r in rows]
+
+    def mark_sprint_running(self, sprint_id: int) -> bool:
+        with self.begin() as conn:
+            res = conn.execute(
+                update(sprints_t)
+                .where(sprints_t.c.id == sprint_id)
+                .where(sprints_t.c.state == "setup")
+                .values(state="running", started_at=now())
+            )
+            return res.rowcount == 1
+
+    def close_sprint(
+        self, sprint: SprintRecord, proposal: dict[str, Any] | None, session_state: str
+    ) -> bool:
+        """Close a running sprint and store its proposal in one transaction; True for the winner."""
+        with self.begin() as conn:
+            res = conn.execute(
+                update(sprints_t)
+                .where(sprints_t.c.id == sprint.id)
+                .where(sprints_t.c.state == "running")
+                .values(state="closed", closed_at=now())
+            )
+            if res.rowcount != 1:
+                return False
+            if proposal is not None:
+                conn.execute(
+                    insert(proposals_t).values(
+                        session_id=sprint.session_id,
+                        after_sprint=sprint.number,
+                        status="open",
+                        created_at=now(),
+                        **proposal,
+                    )
+                )
+            conn.execute(
+                update(sessions_t)
+                .where(sessions_t.c.id == sprint.session_id)
+                .values(state=session_state)
+            )
+            return True
+
+    # -- proposals and decisions -------------------------------------------------------------
+    def proposals(self, session_id: int) -> list[ProposalRecord]:
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(proposals_t)
+                .where(proposals_t.c.session_id == session_id)
+                .order_by(proposals_t.c.id)
+            )
+            return [_proposal(r) for r in rows]
+
+    def open_proposal(self, session_id: int) -> ProposalRecord | None:
+        return next((p for p in self.proposals(session_id) if p.status == "open"), None)
+
+    def decide(
+        self,
+        proposal: ProposalRecord,
+        action: str,
+        applied: SprintPlan | None,
+        operator: str,
+        note: str,
+        next_sprint: tuple[int, str, SprintPlan] | None,
+    ) -> bool:
+        """Append the decision and (if any) the next sprint; False if someone decided first."""
+        with self.begin() as conn:
+            res = conn.execute(
+                update(proposals_t)
+                .where(proposals_t.c.id == proposal.id)
+                .where(proposals_t.c.status == "open")
+                .values(status="decided")
+            )
+            if res.rowcount != 1:
+                return False
+            conn.execute(
+                insert(decisions_t).values(
+                    proposal_id=proposal.id,
+                    session_id=proposal.session_id,
+                    action=action,
+                    applied=None if applied is None else applied.to_dict(),
+                    operator=operator,
+                    note=note,
+                    created_at=now(),
+                )
+            )
+            if next_sprint is not None:
+                number, study, plan = next_sprint
+                self.add_sprint(conn, proposal.session_id, number, study, plan)
+            state = "running" if next_sprint is not None else "finished"
+            conn.execute(
+                update(sessions_t).where(sessions_t.c.id == proposal.session_id).values(state=state)
+            )
+            return True
+
+    def decisions(self, session_id: int) -> list[DecisionRecord]:
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(decisions_t)
+                .where(decisions_t.c.session_id == session_id)
+                .order_by(decisions_t.c.id)
+            )
+            return [_decision(r) for r in rows]
+
+    # -- workers ---------------------------------------------------------------------------
+    def register_worker(
+        self, session_id: int, host: str, pid: int, gpu: str | None, log_path: str | None
+    ) -> int:
+        with self.begin() as conn:
+            res = conn.execute(
+                insert(workers_t).values(
+                    session_id=session_id,
+                    host=host,
+                    pid=pid,
+                    gpu=gpu,
+                    log_path=log_path,
+                    started_at=now(),
+                    last_seen=now(),
+                )
+            )
+            return int(res.inserted_primary_key[0])
+
+    def touch_worker(self, worker_id: int, stopped: bool = False) -> None:
+        values: dict[str, Any] = {"last_seen": now()}
+        if stopped:
+            values["stopped_at"] = now()
+        with self.begin() as conn:
+            conn.execute(update(workers_t).where(workers_t.c.id == worker_id).values(**values))
+
+    def workers(self, session_id: int) -> list[WorkerRecord]:
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(workers_t)
+                .where(workers_t.c.session_id == session_id)
+                .order_by(workers_t.c.id)
+            )
+            return [WorkerRecord(**r._mapping) for r in rows]
+
+    # -- retries: trials whose slot was handed back (dead worker, stop) ----------------------
+    def record_retry(self, study: str, trial_number: int, reason: str) -> bool:
+        """Record once that a trial's slot was released; False if it already was."""
+        try:
+            with self.begin() as conn:
+                conn.execute(
+                    insert(retries_t).values(
+                        study_name=study, trial_number=trial_number, reason=reason, created_at=now()
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def retried_numbers(self, study: str) -> set[int]:
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(retries_t.c.trial_number).where(retries_t.c.study_name == study)
+            )
+            return {int(r[0]) for r in rows}
+
+    def count_sessions(self) -> int:
+        with self.begin() as conn:
+            return int(conn.execute(select(func.count()).select_from(sessions_t)).scalar() or 0)
+
+
+def _session(row: Any) -> SessionRecord:
+    m = dict(row._mapping)
+    return SessionRecord(**{**m, "spec": _json(m["spec"]), "sys_path": _json(m["sys_path"])})
+
+
+def _sprint(row: Any) -> SprintRecord:
+    m = dict(row._mapping)
+    return SprintRecord(**{**m, "plan": SprintPlan.from_dict(_json(m["plan"]))})
+
+
+def _proposal(row: Any) -> ProposalRecord:
+    m = dict(row._mapping)
+    return ProposalRecord(
+        **{
+            **m,
+            "plan": SprintPlan.from_dict(_json(m["plan"])),
+            "evidence": _json(m["evidence"]),
+            "carry_over": _json(m["carry_over"]),
+        }
+    )
+
+
+def _decision(row: Any) -> DecisionRecord:
+    m = dict(row._mapping)
+    applied = _json(m["applied"])
+    return DecisionRecord(
+        **{**m, "applied": None if applied is None else SprintPlan.from_dict(applied)}
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+__all__ = ["Store", "mask_url", "SCHEMA_VERSION"]

@@ -1,0 +1,1 @@
+"""Example objectives and specs that show sprintopt on real workloads."""

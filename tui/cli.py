@@ -1,0 +1,254 @@
+"""The ``sprintopt`` command line: run, worker, status, approve, stop, export, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.errors import SprintoptError
+from engine.export import to_csv, to_json
+from engine.processes import log_dir, signal_workers, start_workers
+from engine.readmodel import SessionView, session_view, trial_rows
+from engine.session import Session
+from engine.spec import check_name, load_spec, resolve_objective
+from engine.store import mask_url
+from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
+from tui.text import format_status
+
+DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
+
+
+def storage_for(name: str, given: str | None) -> str:
+    """``--storage``, else $SPRINTOPT_STORAGE, else ``sessions/<name>.db`` here."""
+    url = given or os.environ.get(STORAGE_ENV)
+    if url:
+        return url
+    return f"sqlite:///{(Path.cwd() / 'sessions' / f'{check_name(name)}.db').resolve()}"
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    spec_path = Path(args.spec)
+    spec = load_spec(spec_path)
+    if args.name:
+        spec = spec.model_copy(
+            update={"session": spec.session.model_copy(update={"name": check_name(args.name)})}
+        )
+    search_path = [str(Path.cwd()), str(spec_path.resolve().parent)]
+    resolve_objective(spec, search_path)  # fail now, before anything is written
+    url = args.storage or os.environ.get(STORAGE_ENV) or spec.storage_url()
+    opened = Session.create_or_resume(spec, spec_path.read_text(encoding="utf-8"), url, search_path)
+    session = opened.session
+    if not opened.created:
+        print(f"resuming session {session.name} (its stored spec is used)")
+    gpus = [g.strip() for g in args.gpus.split(",") if g.strip()] if args.gpus else None
+    started = start_workers(session.name, url, args.workers, gpus, args.auto_approve)
+    print(f"session {session.name} in {mask_url(url)}")
+    print(f"started {len(started)} worker(s); logs in {log_dir(session.name, url)}")
+    if args.follow:
+        return follow(session, args.auto_approve)
+    print(f"watch it:  sprintopt status {session.name}{_storage_flag(args)}")
+    return 0
+
+
+def _storage_flag(args: argparse.Namespace) -> str:
+    return f" --storage '{mask_url(args.storage)}'" if getattr(args, "storage", None) else ""
+
+
+def follow(session: Session, auto_approve: bool, interval: float = 1.0) -> int:
+    """Print one progress line per change until the session finishes or awaits a decision."""
+    last = ""
+    while True:
+        view = session_view(session)
+        line = _progress_line(view)
+        if line != last:
+            print(line, flush=True)
+            last = line
+        if view.state == "finished":
+            return 0
+        if view.state == "awaiting" and not auto_approve:
+            print(f"a proposal waits: sprintopt approve {view.name}")
+            return 0
+        if view.workers_alive == 0 and view.state == "running" and _settled(session):
+            print("no worker is alive; resume with: sprintopt worker " + view.name)
+            return 1
+        time.sleep(interval)
+
+
+def _settled(session: Session) -> bool:
+    time.sleep(3)  # workers take a moment to register after a start
+    return session_view(session).workers_alive == 0
+
+
+def _progress_line(view: SessionView) -> str:
+    if not view.sprints:
+        return f"{view.name}: {view.state}"
+    s = view.sprints[-1]
+    done = sum(s.counts.get(k, 0) for k in ("complete", "pruned", "failed"))
+    best = "-" if view.best_value is None else f"{view.best_value:.6g}"
+    return (
+        f"{view.name}: sprint {s.number}/{view.planned_sprints} {s.name} [{s.fidelity}] "
+        f"{done}/{s.budget} trials, {s.counts.get('running', 0)} running, best {best} "
+        f"({view.state})"
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
+    url = storage_for(args.session, args.storage)
+    return run_worker(WorkerOptions(args.session, url, args.auto_approve, args.gpu))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    session = Session.open(args.session, storage_for(args.session, args.storage))
+    print(format_status(session_view(session)))
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    session = Session.open(args.session, storage_for(args.session, args.storage))
+    action = "rejected" if args.reject else "accepted"
+    decision = session.decide(action, note=args.note or "")
+    plan = decision.applied
+    print(f"{decision.action} by {decision.operator}; next sprint: {plan.name if plan else '-'}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    session = Session.open(args.session, storage_for(args.session, args.storage))
+    session.store.request_stop(session.record.id)
+    if args.now:
+        n = signal_workers(session.store.workers(session.record.id))
+        print(f"stop requested; {n} local worker(s) told to stop now (running trials re-queued)")
+    else:
+        print("stop requested; workers exit after their running trial")
+    print(f"resume with: sprintopt worker {session.name}  (or sprintopt run SPEC)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    session = Session.open(args.session, storage_for(args.session, args.storage))
+    rows = trial_rows(session)
+    text = to_json(rows) if args.format == "json" else to_csv(rows)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(rows)} trials to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    name = args.name or time.strftime("demo-%Y%m%d-%H%M%S")
+    ns = argparse.Namespace(
+        spec=str(DEMO_SPEC),
+        name=name,
+        storage=None,
+        workers=args.workers,
+        gpus=None,
+        auto_approve=True,
+        follow=True,
+    )
+    print(
+        f"sprintopt demo: a three-sprint session on the multi-fidelity Branin function "
+        f"({DEMO_SPEC.name}), {args.workers} workers, proposals auto-approved\n"
+    )
+    code = cmd_run(ns)
+    session = Session.open(name, storage_for(name, None))
+    print()
+    print(format_status(session_view(session)))
+    print(f"\nthe session lives in sessions/{name}.db; look at it with:")
+    print(f"  sprintopt status {name}")
+    print(f"  sprintopt export {name} --format csv -o {name}.csv")
+    print(f"  optuna-dashboard sqlite:///sessions/{name}.db   (if you have it installed)")
+    return code
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sprintopt",
+        description="Human-guided hyperparameter optimisation in multi-fidelity sprints.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    def session_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("session", help="session name")
+        sp.add_argument(
+            "--storage",
+            help=f"storage URL (default: sqlite:///sessions/NAME.db, or ${STORAGE_ENV})",
+        )
+
+    r = add("run", cmd_run, "create or resume a session from a spec and start its workers")
+    r.add_argument("spec", help="the spec file (TOML)")
+    r.add_argument("--workers", type=int, default=2, help="worker processes to start (default 2)")
+    r.add_argument("--gpus", help="comma-separated GPU ids: one worker per GPU")
+    r.add_argument("--storage", help="storage URL (default: the spec's, or sessions/NAME.db)")
+    r.add_argument("--name", help="session name (default: the spec's)")
+    r.add_argument("--auto-approve", action="store_true", help="apply proposals unattended")
+    r.add_argument(
+        "--follow",
+        action="store_true",
+        help="print progress until the session finishes or awaits a decision",
+    )
+
+    w = add("worker", cmd_worker, "run trials of a session in this terminal (join from any box)")
+    session_arg(w)
+    w.add_argument("--auto-approve", action="store_true", help="apply proposals unattended")
+    w.add_argument("--gpu", help="label this worker with a GPU id")
+
+    session_arg(add("status", cmd_status, "print a session's sprints, trials, best and workers"))
+
+    a = add("approve", cmd_approve, "accept (or --reject) the proposal waiting for a decision")
+    session_arg(a)
+    a.add_argument("--reject", action="store_true", help="keep the current space instead")
+    a.add_argument("--note", help="a note stored with the decision")
+
+    s = add("stop", cmd_stop, "stop a session's workers (running trials finish first)")
+    session_arg(s)
+    s.add_argument(
+        "--now",
+        action="store_true",
+        help="stop local workers at once; running trials are re-queued",
+    )
+
+    e = add("export", cmd_export, "write all trials with sprint and fidelity as CSV or JSON")
+    session_arg(e)
+    e.add_argument("--format", choices=["csv", "json"], default="csv")
+    e.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    d = add("demo", cmd_demo, "run a quick three-sprint session on a synthetic problem")
+    d.add_argument("--workers", type=int, default=2)
+    d.add_argument("--name", help="session name (default: demo-<time>)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SprintoptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted; workers keep running (sprintopt stop NAME to stop them)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

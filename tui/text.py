@@ -1,0 +1,57 @@
+"""Plain-text rendering of the read model for `status` and the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.readmodel import SessionView
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def format_config(params: dict[str, Any] | None) -> str:
+    if not params:
+        return "-"
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(params.items()))
+
+
+def format_status(view: SessionView) -> str:
+    state = view.state + (" (stop requested)" if view.stop_requested else "")
+    lines = [
+        f"session {view.name}: {state}, {view.direction}, {view.workers_alive} worker(s) alive"
+    ]
+    lines.append(
+        f"{'#':>2}  {'sprint':<12} {'state':<8} {'fidelity':<28} {'sampler':<7} "
+        f"{'pruner':<9} {'done/budget':>11} {'pruned':>6} {'failed':>6} {'running':>7}  "
+        "best"
+    )
+    for s in view.sprints:
+        c = s.counts
+        done = sum(c.get(k, 0) for k in ("complete", "pruned", "failed"))
+        best = "-" if s.best_value is None else _fmt(s.best_value)
+        lines.append(
+            f"{s.number:>2}  {s.name:<12} {s.state:<8} {s.fidelity:<28} {s.sampler:<7} "
+            f"{s.pruner:<9} {f'{done}/{s.budget}':>11} {c.get('pruned', 0):>6} "
+            f"{c.get('failed', 0):>6} {c.get('running', 0):>7}  {best}"
+        )
+    if view.best_value is not None:
+        lines.append(
+            f"best: {_fmt(view.best_value)} (sprint {view.best_sprint}) "
+            f"{format_config(view.best_params)}"
+        )
+    retried = sum(1 for t in view.trials if t.state == "retried")
+    if retried:
+        lines.append(f"{retried} trial(s) of dead or stopped workers were re-queued")
+    if view.proposal is not None:
+        plan = view.proposal.plan
+        lines.append(
+            f"awaiting decision: next sprint {plan.name} at "
+            f"{plan.fidelity.describe()}, {plan.budget} trials, "
+            f"{len(view.proposal.carry_over)} carried over -> "
+            f"sprintopt approve {view.name}"
+        )
+    return "\n".join(lines)
