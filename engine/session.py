@@ -30,6 +30,8 @@ from engine.store import (
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+# We drive heartbeats ourselves around ask/tell (engine.runner), which Optuna does not expect.
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 RETRY_OF = "sprintopt.retry_of"
 CARRIED = "sprintopt.carried_over"

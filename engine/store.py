@@ -39,8 +39,10 @@ from engine.errors import SessionError
 from engine.sprint import SprintPlan
 
 SCHEMA_VERSION = 1
-HEARTBEAT_INTERVAL = 5  # seconds between a running trial's heartbeats
-GRACE_PERIOD = 20  # a trial silent this long belongs to a dead worker
+# Seconds between a running trial's heartbeats; a trial silent for GRACE_PERIOD belongs to a
+# dead worker. Tests shorten it through the environment.
+HEARTBEAT_INTERVAL = max(1, int(os.environ.get("SPRINTOPT_HEARTBEAT_SECONDS", "5")))
+GRACE_PERIOD = 4 * HEARTBEAT_INTERVAL
 
 metadata = MetaData()
 

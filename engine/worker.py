@@ -60,9 +60,10 @@ class Worker:
             except Exception:  # the database is busy: the next beat will do
                 pass
 
-    def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
+    def run(self, handle_signals: bool = True) -> int:
+        if handle_signals:
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
         threading.Thread(target=self._keep_alive, daemon=True).start()
         log.info(
             "worker %d joined session %s on %s", self.id, self.opts.name, mask_url(self.opts.url)
@@ -126,8 +127,8 @@ class Worker:
             time.sleep(self.opts.poll)  # the last trials run elsewhere; wait for them
 
 
-def run_worker(opts: WorkerOptions) -> int:
-    return Worker(opts).run()
+def run_worker(opts: WorkerOptions, handle_signals: bool = True) -> int:
+    return Worker(opts).run(handle_signals)
 
 
 def main(argv: list[str] | None = None) -> int:

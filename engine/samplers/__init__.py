@@ -21,7 +21,6 @@ def make_sampler(
             n_startup_trials=10 if n_startup_trials is None else n_startup_trials,
             multivariate=True,
             constant_liar=True,  # parallel workers: running trials count as pessimistic values
-            warn_independent_sampling=False,
         )
     if kind == "gp":
         from engine.samplers.gp import GPSampler

@@ -1,0 +1,164 @@
+"""Workers run in this process: failures, budgets, Optuna-style objectives, exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import optuna
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.errors import SessionError
+from engine.readmodel import session_view, trial_rows
+from engine.session import Session
+from engine.spec import load_spec
+from engine.store import mask_url
+from engine.worker import WorkerOptions, run_worker
+
+
+def _create(sd) -> Session:
+    spec = load_spec(sd.spec)
+    return Session.create_or_resume(spec, sd.spec.read_text(), sd.url, [str(sd.path)]).session
+
+
+def _run(sd, auto_approve: bool = False) -> None:
+    assert (
+        run_worker(WorkerOptions(sd.name, sd.url, auto_approve, poll=0.05), handle_signals=False)
+        == 0
+    )
+
+
+def test_failed_objectives_are_recorded_and_the_session_goes_on(session_dir):
+    sd = session_dir(objective="flaky", sprints=[{"name": "only", "trials": 6}])
+    session = _create(sd)
+    study = session.study(session.current())
+    for x in (0.1, 0.3, 0.5, 0.65, 0.9):
+        study.enqueue_trial({"x": x})
+    _run(sd)
+    rows = {r.params["x"]: r for r in trial_rows(session) if r.number < 5}
+    assert "RuntimeError: diverged" in rows[0.1].reason
+    assert rows[0.3].reason == "the objective returned nan"
+    assert rows[0.5].reason == "the objective returned str, not a number"
+    assert rows[0.65].reason == "the objective returned inf"
+    assert rows[0.9].state == "complete" and rows[0.9].value == pytest.approx(0.9)
+    failed = [t for t in study.get_trials() if t.state == optuna.trial.TrialState.FAIL]
+    assert "Traceback" in failed[0].user_attrs["sprintopt.traceback"]
+    assert session_view(session).state == "finished"
+    assert len(trial_rows(session)) == 6  # exactly the budget, failures included
+
+
+def test_trials_record_sprint_fidelity_wall_time_and_worker(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 3, "epochs": 2}])
+    session = _create(sd)
+    _run(sd)
+    trials = session.trials(session.current())
+    assert len(trials) == 3
+    for t in trials:
+        assert t.user_attrs["sprintopt.sprint"] == 1
+        assert t.user_attrs["sprintopt.fidelity"]["amount"] == 2
+        assert t.user_attrs["sprintopt.wall_time"] >= 0
+        assert isinstance(t.user_attrs["sprintopt.worker"], int)
+        assert sorted(t.intermediate_values) == [1, 2]
+
+
+def test_an_optuna_style_objective_runs(session_dir):
+    sd = session_dir(objective="optuna_style", sprints=[{"name": "only", "trials": 4}])
+    session = _create(sd)
+    _run(sd)
+    rows = trial_rows(session)
+    assert [r.state for r in rows] == ["complete"] * 4
+    assert all(r.value == pytest.approx((r.params["x"] - 0.5) ** 2) for r in rows)
+
+
+def test_three_sprints_auto_approved_with_carry_over(session_dir):
+    sd = session_dir(
+        sprints=[
+            {"name": "a", "trials": 5, "sampler": "gp"},
+            {"name": "b", "trials": 4, "epochs": 2, "sampler": "gp"},
+            {"name": "c", "trials": 4, "epochs": 4, "sampler": "tpe", "pruner": "hyperband"},
+        ],
+        extra="\n[advisor]\ncarry_over = 2\n",
+    )
+    session = _create(sd)
+    _run(sd, auto_approve=True)
+    view = session_view(session)
+    assert view.state == "finished"
+    assert [s.state for s in view.sprints] == ["closed"] * 3
+    assert [sum(s.counts.values()) for s in view.sprints] == [5, 4, 4]
+    decisions = session.decisions()
+    assert [d.action for d in decisions] == ["accepted", "accepted"]
+    assert decisions[0].operator.startswith("auto-approve@")
+    # Sprint b re-evaluates a's two best configurations first, at its own fidelity.
+    a, b = session.sprints()[:2]
+    best_a = sorted((t for t in session.trials(a) if t.value is not None), key=lambda t: t.value)
+    carried = [t for t in session.trials(b) if t.user_attrs.get("sprintopt.carried_over")]
+    assert [t.params for t in carried] == [t.params for t in best_a[:2]]
+    assert all(t.user_attrs["sprintopt.fidelity"]["amount"] == 2 for t in carried)
+    names = optuna.get_all_study_names(sd.url)
+    assert names == ["t:1:a", "t:2:b", "t:3:c"]
+
+
+def test_a_waiting_proposal_is_approved_by_hand(session_dir):
+    sd = session_dir(sprints=[{"name": "a", "trials": 3}, {"name": "b", "trials": 2}])
+    session = _create(sd)
+    worker = WorkerOptions(sd.name, sd.url, poll=0.05)
+    from engine.worker import Worker
+
+    w = Worker(worker)
+    while session.refresh().state == "running":
+        w._step()
+    assert session.refresh().state == "awaiting"
+    assert session.open_proposal().plan.name == "b"
+    decision = session.decide("accepted", operator="ann@box", note="looks right")
+    assert (decision.action, decision.operator, decision.note) == (
+        "accepted",
+        "ann@box",
+        "looks right",
+    )
+    assert session.current().plan.name == "b" and session.current().state == "running"
+    with pytest.raises(SessionError, match="no proposal"):
+        session.decide("accepted")
+    # The decision survives a restart: a fresh handle on the same file sees it.
+    again = Session.open(sd.name, sd.url)
+    assert [d.note for d in again.decisions()] == ["looks right"]
+
+
+def test_sqlite_store_is_owner_only_and_in_wal_mode(session_dir):
+    sd = session_dir()
+    _create(sd)
+    db = sd.path / "sessions" / "t.db"
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    with create_engine(sd.url).connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_resuming_a_session_keeps_its_stored_spec(session_dir):
+    sd = session_dir()
+    first = _create(sd)
+    sd.spec.write_text(sd.spec.read_text().replace("trials = 6", "trials = 9"))
+    again = Session.create_or_resume(load_spec(sd.spec), sd.spec.read_text(), sd.url, [])
+    assert not again.created
+    assert again.session.record.id == first.record.id
+    assert again.session.current().plan.budget == 6
+
+
+def test_passwords_never_show_in_urls():
+    masked = mask_url("postgresql://ann:s3cret@db.example:5432/hpo")
+    assert "s3cret" not in masked and "ann" in masked and "db.example" in masked
+
+
+def test_export_writes_every_trial_with_sprint_and_fidelity(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 4, "epochs": 3}])
+    _create(sd)
+    _run(sd)
+    out = sd.cli("export", "t", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 4 and {r["sprint"] for r in rows} == {1}
+    assert all(r["fidelity"] == "epochs=3" and "x" in r["params"] for r in rows)
+    csv_out = sd.cli("export", "t")
+    header = csv_out.stdout.splitlines()[0]
+    assert header.startswith("sprint,number,state,value") and header.endswith("param.x")
+    assert len(csv_out.stdout.splitlines()) == 5

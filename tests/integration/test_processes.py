@@ -1,0 +1,168 @@
+"""Real worker processes on SQLite: concurrency, kill -9, resume, stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import optuna
+
+from engine.budget import counting
+from engine.readmodel import session_view, trial_rows
+from engine.session import RETRY_OF, Session
+from tests.support import wait_for
+
+
+def _open(sd) -> Session:
+    return Session.open(sd.name, sd.url, reap=False)
+
+
+def _state(sd) -> str:
+    return _open(sd).refresh().state
+
+
+def _counted(session: Session) -> list[list[optuna.trial.FrozenTrial]]:
+    out = []
+    for sprint in session.sprints():
+        handed_back = session.store.retried_numbers(sprint.study_name)
+        out.append(counting(session.trials(sprint), handed_back))
+    return out
+
+
+def _live_pids(sd) -> list[int]:
+    session = _open(sd)
+    return [w.pid for w in session.store.workers(session.record.id) if w.stopped_at is None]
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_three_sprints_with_two_workers_and_exact_budgets(session_dir):
+    sd = session_dir(
+        sprints=[
+            {"name": "a", "trials": 8, "sampler": "gp"},
+            {"name": "b", "trials": 6, "epochs": 2, "sampler": "gp"},
+            {"name": "c", "trials": 8, "epochs": 4, "sampler": "tpe", "pruner": "hyperband"},
+        ]
+    )
+    out = sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve")
+    assert out.returncode == 0, out.stderr
+    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    session = _open(sd)
+    assert [len(c) for c in _counted(session)] == [8, 6, 8]
+    workers = {t.user_attrs.get("sprintopt.worker") for c in _counted(session) for t in c}
+    assert len(workers) == 2  # both processes ran trials
+    status = sd.cli("status", "t")
+    assert "finished" in status.stdout and "best:" in status.stdout
+
+
+def test_budget_is_exact_with_four_racing_workers(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 10}])
+    out = sd.cli("run", "spec.toml", "--workers", "4")
+    assert out.returncode == 0, out.stderr
+    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    session = _open(sd)
+    (trials,) = _counted(session)
+    assert len(trials) == 10
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    assert len(trial_rows(session)) == 10  # losers of a race are never shown
+
+
+def test_a_killed_worker_trial_is_failed_and_retried_with_the_same_configuration(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 5}])
+    sd.slow(60)
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    session = _open(sd)
+    (victim,) = [
+        t for t in session.trials(session.current()) if t.state == optuna.trial.TrialState.RUNNING
+    ]
+    _kill(_live_pids(sd))
+    sd.slow(None)
+    # A new worker reaps the silent trial once its heartbeat is stale, then finishes the sprint.
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    session = _open(sd)
+    trials = session.trials(session.current())
+    assert trials[victim.number].state == optuna.trial.TrialState.FAIL
+    retries = [t for t in trials if t.user_attrs.get(RETRY_OF) == victim.number]
+    assert len(retries) == 1
+    assert retries[0].params == victim.params
+    assert retries[0].state == optuna.trial.TrialState.COMPLETE
+    (counted,) = _counted(session)
+    assert len(counted) == 5 and victim.number not in {t.number for t in counted}
+    assert [r.state for r in trial_rows(session)].count("retried") == 1
+
+
+def test_kill_everything_mid_sprint_then_resume_to_the_end(session_dir):
+    sd = session_dir(sprints=[{"name": "a", "trials": 12}, {"name": "b", "trials": 4}])
+    sd.slow(0.4)
+    assert sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve").returncode == 0
+
+    def some_done() -> bool:
+        rows = trial_rows(_open(sd))
+        return sum(r.state == "complete" for r in rows) >= 3
+
+    wait_for(some_done)
+    _kill(_live_pids(sd))
+    before = {r.number: (r.params, r.value) for r in trial_rows(_open(sd)) if r.state == "complete"}
+    sd.slow(None)
+    assert sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve").returncode == 0
+    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    session = _open(sd)
+    after = {
+        r.number: (r.params, r.value)
+        for r in trial_rows(session)
+        if r.sprint == 1 and r.state == "complete"
+    }
+    assert all(after[n] == v for n, v in before.items())  # nothing finished was lost
+    assert [len(c) for c in _counted(session)] == [12, 4]
+    params = [tuple(t.params.items()) for t in _counted(session)[0]]
+    retried = {t.user_attrs.get(RETRY_OF) for t in _counted(session)[0]} - {None}
+    assert len(params) - len(set(params)) <= len(retried)  # only retries repeat a config
+
+
+def test_stop_lets_running_trials_finish_and_resume_continues(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 6}])
+    sd.slow(1.5)
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    out = sd.cli("stop", "t")
+    assert out.returncode == 0 and "stop requested" in out.stdout
+    wait_for(lambda: not _live_pids(sd), timeout=60)
+    session = _open(sd)
+    assert session.refresh().state == "running"
+    assert all(
+        t.state != optuna.trial.TrialState.RUNNING for t in session.trials(session.current())
+    )
+    sd.slow(None)
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: _state(sd) == "finished")
+    assert len(_counted(_open(sd))[0]) == 6
+
+
+def test_stop_now_requeues_the_running_trial(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 3}])
+    sd.slow(60)
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    out = sd.cli("stop", "t", "--now")
+    assert out.returncode == 0 and "re-queued" in out.stdout
+    wait_for(lambda: not _live_pids(sd), timeout=30)
+    session = _open(sd)
+    trials = session.trials(session.current())
+    assert trials[0].state == optuna.trial.TrialState.FAIL
+    assert trials[0].user_attrs["sprintopt.fail_reason"].startswith("worker stopped")
+    assert trials[-1].state == optuna.trial.TrialState.WAITING
+    assert trials[-1].system_attrs["fixed_params"] == trials[0].params
+    time.sleep(0.1)
+    sd.slow(None)
+    assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
+    wait_for(lambda: _state(sd) == "finished")
+    assert session_view(_open(sd)).sprints[0].counts == {"complete": 3, "retried": 1}

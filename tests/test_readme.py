@@ -1,0 +1,31 @@
+"""The README's two set-up commands are the ones CI and users actually run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_readme_has_exactly_two_setup_commands():
+    commands = _readme_commands()
+    assert len(commands) == 2
+    assert "sprintopt demo" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    assert _readme_commands()[1] in ci
+
+
+def test_torch_is_pinned_so_pip_never_pulls_a_cuda_build():
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert re.findall(r'"torch\s*[=<>~!][^"]*"', pyproject) == ['"torch==2.13.0"']
