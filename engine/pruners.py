@@ -20,7 +20,9 @@ def make_pruner(
             reduction_factor=reduction_factor,
         )
     if kind == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=min_resource - 1)
+        # Steps count from 1 and Optuna may prune at step == n_warmup_steps: a trial gets
+        # min_resource steps before it can be stopped, as under Hyperband.
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=min_resource)
     if kind == "none":
         return optuna.pruners.NopPruner()
     raise ValueError(f"unknown pruner {kind!r}")

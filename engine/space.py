@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Literal, Union
 
 from optuna.distributions import (
@@ -31,9 +33,12 @@ class FloatParam:
     kind: Literal["float"] = "float"
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
-        return math.isfinite(value) and _within(value, self.low, self.high)
+        if not (math.isfinite(value) and _within(value, self.low, self.high)):
+            return False
+        # Off-grid values never come from Optuna, which would refuse them when enqueued.
+        return self.step is None or _on_grid(value - self.low, self.step)
 
     def distribution(self) -> BaseDistribution:
         return FloatDistribution(self.low, self.high, log=self.log, step=self.step)
@@ -54,9 +59,10 @@ class IntParam:
     kind: Literal["int"] = "int"
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if not (isinstance(value, float) and value.is_integer()):
-                return False
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
+            return False
         return self.low <= value <= self.high and (value - self.low) % self.step == 0
 
     def distribution(self) -> BaseDistribution:
@@ -92,6 +98,16 @@ def _within(value: float, low: float, high: float) -> bool:
     # A tolerance of a few ulps: values that went through log/exp or JSON may land a hair outside.
     tol = 1e-12 * max(1.0, abs(low), abs(high))
     return low - tol <= value <= high + tol
+
+
+def _on_grid(offset: float, step: float) -> bool:
+    k = offset / step
+    return abs(k - round(k)) <= 1e-8 * max(1.0, abs(k))
+
+
+def _grid_point(origin: float, step: float, k: int) -> float:
+    # In decimal, as Optuna checks a step: 0.1 * 3 must be 0.3, not 0.30000000000000004.
+    return float(Decimal(str(origin)) + k * Decimal(str(step)))
 
 
 def _same_choice(a: Any, b: Any) -> bool:
@@ -168,12 +184,14 @@ class Space:
             origin, step = p.low, p.step
             new_low = origin + math.floor((low - origin) / step) * step
             new_high = origin + math.ceil((high - origin) / step) * step
+            if p.log:  # step is 1 on a log scale; flooring 0.5 must not reach 0
+                new_low = max(new_low, 1)
             return self._replace_param(replace(p, low=int(new_low), high=int(new_high)))
         if p.step is not None:
             origin, step = p.low, p.step
-            new_low = origin + math.floor(round((low - origin) / step, 9)) * step
-            new_high = origin + math.ceil(round((high - origin) / step, 9)) * step
-            return self._replace_param(replace(p, low=float(new_low), high=float(new_high)))
+            new_low = _grid_point(origin, step, math.floor(round((low - origin) / step, 9)))
+            new_high = _grid_point(origin, step, math.ceil(round((high - origin) / step, 9)))
+            return self._replace_param(replace(p, low=new_low, high=new_high))
         return self._replace_param(replace(p, low=float(low), high=float(high)))
 
     def with_choices(self, name: str, choices: Iterable[Choice]) -> Space:

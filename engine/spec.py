@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NoReturn, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,13 +26,8 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
-
-
-def _finite(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError("must be a finite number (not nan or inf)")
-    return v
+    # Strict: a quoted number or `log = "yes"` is a mistake to report, not to coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class FloatSpec(_Model):
@@ -41,18 +37,19 @@ class FloatSpec(_Model):
     log: bool = False
     step: float | None = None
 
-    _finite_bounds = field_validator("low", "high")(_finite)
-
     @model_validator(mode="after")
     def _check(self) -> FloatSpec:
         _check_range(self.low, self.high, self.log)
         if self.step is not None:
-            if not (math.isfinite(self.step) and self.step > 0):
-                raise ValueError(f"step must be a positive number, got {self.step}")
+            if self.step <= 0:
+                raise ValueError(f"step must be a positive number, got {self.step:g}")
             if self.log:
                 raise ValueError("log and step cannot be combined: drop one of them")
             if self.step > self.high - self.low:
                 raise ValueError(f"step ({self.step:g}) is larger than the range high - low")
+            n = (self.high - self.low) / self.step
+            if abs(n - round(n)) > 1e-8 * max(1.0, n):
+                _indivisible(self.low, self.high, self.step, math.floor(n))
         return self
 
     def to_param(self, name: str) -> Param:
@@ -75,6 +72,8 @@ class IntSpec(_Model):
             raise ValueError("log and step cannot be combined: drop one of them")
         if self.step > self.high - self.low:
             raise ValueError(f"step ({self.step}) is larger than the range high - low")
+        if (self.high - self.low) % self.step:
+            _indivisible(self.low, self.high, self.step, (self.high - self.low) // self.step)
         return self
 
     def to_param(self, name: str) -> Param:
@@ -90,15 +89,32 @@ class CategoricalSpec(_Model):
     def _choices(cls, v: list[Any]) -> list[Any]:
         if not v:
             raise ValueError("choices is empty: list at least one choice")
-        seen: list[tuple[type, Any]] = []
-        for c in v:
-            if (type(c), c) in seen:
-                raise ValueError(f"choice {c!r} is listed twice")
-            seen.append((type(c), c))
+        for i, c in enumerate(v):
+            for d in v[:i]:
+                if c != d:
+                    continue
+                if type(c) is type(d):
+                    raise ValueError(f"choice {_toml(c)} is listed twice: remove one")
+                # Optuna finds a choice by ==, so true would come back for 1 (and 1 for 1.0).
+                raise ValueError(
+                    f"choices {_toml(d)} and {_toml(c)} are equal to Optuna: drop one or quote "
+                    f'it as a string ("{c}")'
+                )
         return v
 
     def to_param(self, name: str) -> Param:
         return CategoricalParam(name, tuple(self.choices))
+
+
+def _toml(value: Any) -> str:
+    return json.dumps(value)  # true, 1, 1.0, "a": how the user wrote it
+
+
+def _indivisible(low: float, high: float, step: float, whole_steps: float) -> NoReturn:
+    raise ValueError(
+        f"step ({step:g}) does not divide high - low ({high - low:g}): set high = "
+        f"{low + whole_steps * step:g} or pick a step that divides the range"
+    )
 
 
 def _check_range(low: float, high: float, log: bool) -> None:
@@ -126,8 +142,6 @@ class FidelitySpec(_Model):
     valid_fraction: float = Field(default=1.0, gt=0, le=1)
     extra: dict[str, Any] = Field(default_factory=dict)
 
-    _finite_max = field_validator("max")(_finite)
-
 
 class SprintSpec(_Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=40)
@@ -142,15 +156,32 @@ class SprintSpec(_Model):
 
 
 class AdvisorSpec(_Model):
+    """How the advisor cuts the space between sprints (see engine/advisor/)."""
+
+    # The top trials: top_k, capped by ceil(top_quantile * ranked trials) when that is set.
     top_k: int = Field(default=10, ge=1)
     top_quantile: float | None = Field(default=None, gt=0, le=1)
+    # Cuts: the top-k span plus margin (a fraction of the current range, log space for log).
     margin: float = Field(default=0.1, ge=0, le=1)
+    # Bound hits: top trials inside this band at an edge widen the range by `widen` x range.
+    edge: float = Field(default=0.05, ge=0, lt=0.5)
+    widen: float = Field(default=0.5, gt=0, le=10)
+    # Freezing: normalised importance below the threshold freezes at the best trial's value.
     freeze_threshold: float = Field(default=0.02, ge=0, le=1)
     importance: Literal["ped_anova", "fanova"] = "fanova"
+    importance_min_trials: int = Field(default=10, ge=2)
+    # Fidelity: past the plan, up to extra_sprints more, each fidelity_step x the last.
     fidelity_step: float = Field(default=2.0, gt=1)
+    extra_sprints: int = Field(default=0, ge=0, le=100)
+    # The fidelity gate over carried-over configurations evaluated at two fidelities.
     min_rank_correlation: float = Field(default=0.5, ge=-1, le=1)
+    on_low_correlation: Literal["widen", "keep"] = "widen"
+    # Warm start: the best configurations, plus probes at spread ranks for the gate.
     carry_over: int = Field(default=5, ge=0)
-    bootstrap: int = Field(default=200, ge=0)
+    probes: int = Field(default=2, ge=0)
+    bootstrap: int = Field(default=200, ge=0, le=100_000)
+    # Restore parameters frozen and choices dropped on lower-fidelity evidence.
+    recheck_fixed: bool = True
     mix_fidelities: bool = False
 
 
@@ -214,10 +245,12 @@ def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:
         or not math.isfinite(amount)
     ):
         raise ValueError(f"sprint {sprint.name}: fidelity {resource} must be a number")
-    fractions = {
-        k: float(table.pop(k, getattr(spec.fidelity, k)))
-        for k in ("train_fraction", "valid_fraction")
-    }
+    fractions: dict[str, float] = {}
+    for key in ("train_fraction", "valid_fraction"):
+        value = table.pop(key, getattr(spec.fidelity, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"sprint {sprint.name}: fidelity {key} must be a number in (0, 1]")
+        fractions[key] = float(value)
     extra = {**spec.fidelity.extra, **table}
     return Fidelity(resource, float(amount), extra=extra, **fractions)
 
@@ -245,39 +278,74 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
     data = dict(data)
-    space = (
-        dict(data.get("space", {})) if isinstance(data.get("space"), dict) else data.get("space")
-    )
-    if isinstance(space, dict) and "frozen" in space:
+    space = data.get("space")
+    if isinstance(space, Mapping) and "frozen" in space:
         # [space.frozen] reads naturally in TOML; keep it out of the parameter union.
-        data["frozen"] = {**space.pop("frozen"), **data.get("frozen", {})}
+        space = dict(space)
+        frozen, top = space.pop("frozen"), data.get("frozen", {})
+        if not (isinstance(frozen, Mapping) and isinstance(top, Mapping)):
+            raise SpecError(
+                f"{source}: space.frozen: must be a table of name = value, e.g. [space.frozen] "
+                "then batch_size = 32"
+            )
+        data["frozen"] = {**frozen, **top}
         data["space"] = space
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{source}: {_first_error(exc)}") from None
+        raise SpecError(f"{source}: {_describe_errors(exc)}") from None
 
 
-def _first_error(exc: ValidationError) -> str:
-    lines = []
+_PARAM_TAGS = ("float", "int", "categorical")
+_CHOICE_TYPES = ("bool", "int", "float", "str")  # the members of a choice's union
+_PATTERN_HINTS = {
+    "name": "use letters, digits, _ . - (starting with a letter or digit)",
+    "objective": "write it as 'module:function', e.g. 'mypkg.train:objective'",
+    "resource": "use a plain name such as 'epochs'",
+}
+
+
+def _describe_errors(exc: ValidationError) -> str:
+    """The first problem, then one line for each other field at fault."""
+    problems: dict[str, str] = {}
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key: remove it or check its spelling"
-        elif err["type"] == "missing":
-            msg = "required key is missing: add it"
-        elif err["type"] == "union_tag_invalid":
-            msg = "type must be one of 'float', 'int', 'categorical'"
-        elif err["type"] == "union_tag_not_found":
-            msg = "missing 'type': set type = 'float', 'int' or 'categorical'"
-        lines.append(f"{loc}: {msg}" if loc else msg)
-    more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-    return lines[0] + more + ("\n  " + "\n  ".join(lines[1:]) if len(lines) > 1 else "")
+        loc = list(err["loc"])
+        if len(loc) > 2 and loc[0] == "space" and loc[2] in _PARAM_TAGS:
+            del loc[2]  # the parameter's `type`, which pydantic shows as a path step
+        if len(loc) > 1 and isinstance(loc[-2], int) and loc[-1] in _CHOICE_TYPES:
+            del loc[-1]  # one choice failed every type of the union: say so once
+            msg = "must be a string, a number or a boolean"
+        else:
+            msg = _message(err)
+        if err["type"] == "finite_number":
+            msg = "must be a finite number (not nan or inf)"
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        if where not in problems or err["type"] == "finite_number":
+            problems[where] = msg
+    lines = [f"{where}: {msg}" if where else msg for where, msg in problems.items()]
+    if len(lines) == 1:
+        return lines[0]
+    return f"{lines[0]} (and {len(lines) - 1} more)\n  " + "\n  ".join(lines[1:])
 
 
-def _is_union_tag(part: object) -> bool:
-    return part in ("float", "int", "categorical") or (isinstance(part, str) and "[" in part)
+def _message(err: Any) -> str:
+    kind, loc = err["type"], err["loc"]
+    if kind == "extra_forbidden":
+        return "unknown key: remove it or check its spelling"
+    if kind == "missing":
+        return "required key is missing: add it"
+    if kind == "union_tag_invalid":
+        return "type must be one of 'float', 'int', 'categorical'"
+    if kind == "union_tag_not_found":
+        return "missing 'type': set type = 'float', 'int' or 'categorical'"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
+        return f"{_PATTERN_HINTS[loc[-1]]}; got {err['input']!r}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_type"):
+        given = err["input"]
+        shown = _toml(given) if isinstance(given, (bool, int, float, str)) else repr(given)
+        msg += f", got {shown}"
+    return msg
 
 
 # -- the objective, imported only after the spec validates --------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from engine.errors import SessionError
 from engine.sprint import SprintPlan
@@ -204,7 +204,10 @@ def mask_url(url: str) -> str:
 
 
 def _sqlite_path(url: str) -> Path | None:
-    u = make_url(url)
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise SessionError(f"{mask_url(url)} is not a storage URL (e.g. sqlite:///x.db)") from None
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
     return Path(u.database)
@@ -245,11 +248,21 @@ class Store:
         kwargs: dict[str, Any] = (
             {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
         )
-        self.engine = create_engine(url, **kwargs)
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except (ImportError, ArgumentError) as exc:
+            raise SessionError(
+                f"cannot use storage {mask_url(url)}: {exc}; for PostgreSQL, "
+                "pip install 'sprintopt[postgres]'"
+            ) from None
         if self.is_sqlite:
             _tune_sqlite(self.engine, immediate=True)
         self._optuna: optuna.storages.RDBStorage | None = None
-        self._init_schema(create)
+        try:
+            self._init_schema(create)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise SessionError(f"cannot open storage {mask_url(url)}: {reason}") from None
 
     def _init_schema(self, create: bool) -> None:
         with self.begin() as conn:

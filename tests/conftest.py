@@ -25,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 def quadratic(config, fidelity, reporter):
+    reporter.set_attr("cuda", os.environ.get("CUDA_VISIBLE_DEVICES"))
     slow = HERE / "slow"
     value = 0.0
     for step in range(1, fidelity.steps + 1):

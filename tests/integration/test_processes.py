@@ -166,3 +166,25 @@ def test_stop_now_requeues_the_running_trial(session_dir):
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
     wait_for(lambda: _state(sd) == "finished")
     assert session_view(_open(sd)).sprints[0].counts == {"complete": 3, "retried": 1}
+
+
+def test_one_worker_per_gpu_with_its_device_visible_and_a_log_file(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 6}])
+    out = sd.cli("run", "spec.toml", "--gpus", "0,1")
+    assert out.returncode == 0, out.stderr
+    assert "started 2 worker(s)" in out.stdout
+    wait_for(lambda: _state(sd) == "finished")
+    session = _open(sd)
+    assert sorted(w.gpu for w in session.store.workers(session.record.id)) == ["0", "1"]
+    seen = {t.user_attrs["cuda"] for t in session.trials(session.current())}
+    assert seen <= {"0", "1"} and seen
+    logs = sorted((sd.path / "sessions" / "t.logs").glob("worker-*.log"))
+    assert len(logs) == 2 and "joined session t" in logs[0].read_text()
+
+
+def test_a_storage_url_password_is_never_printed(session_dir):
+    sd = session_dir()
+    out = sd.cli("status", "t", "--storage", "postgresql://ann:s3cret@127.0.0.1:9/hpo")
+    assert out.returncode == 2
+    assert "s3cret" not in out.stdout + out.stderr
+    assert "Traceback" not in out.stderr and "ann:***@127.0.0.1" in out.stderr
