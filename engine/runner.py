@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import Trial, TrialState
 
 from engine.budget import OVER_BUDGET, holds_slot
@@ -30,12 +31,13 @@ class StopRequested(BaseException):
 class TrialReporter:
     """The reporter an objective gets: intermediate values go to the pruner, attrs to the trial."""
 
-    def __init__(self, trial: Trial) -> None:
+    def __init__(self, trial: Trial, prunes: bool = True) -> None:
         self._trial = trial
+        self._prunes = prunes  # without a pruner, skip the storage read should_prune makes
 
     def report(self, value: float, step: int) -> None:
         self._trial.report(float(value), int(step))
-        if self._trial.should_prune():
+        if self._prunes and self._trial.should_prune():
             raise TrialPruned(f"pruned at step {step}")
 
     def set_attr(self, key: str, value: Any) -> None:
@@ -80,6 +82,15 @@ class TrialContext:
 
 
 def run_trial(ctx: TrialContext) -> Outcome:
+    try:
+        return _run_trial(ctx)
+    except UpdateFinishedTrialError:
+        # The operator failed or re-queued this trial from the app while it ran
+        # (engine.operations): it is over, and the worker goes on with the next one.
+        return "failed"
+
+
+def _run_trial(ctx: TrialContext) -> Outcome:
     plan = ctx.sprint.plan
     storage = ctx.session.store.optuna_storage()
     trial = ctx.study.ask(plan.space.to_optuna())
@@ -125,7 +136,8 @@ def _call(ctx: TrialContext, trial: Trial, fidelity: Fidelity) -> Any:
         if takes_optuna_trial(ctx.objective):
             return ctx.objective(trial)
         config = ctx.sprint.plan.space.config(trial.params)
-        return ctx.objective(config, fidelity, TrialReporter(trial))
+        reporter = TrialReporter(trial, prunes=ctx.sprint.plan.pruner != "none")
+        return ctx.objective(config, fidelity, reporter)
     finally:
         ctx.in_objective = False
 

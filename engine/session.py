@@ -15,6 +15,7 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from engine import advisor
+from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
@@ -60,10 +61,11 @@ class Session:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, name: str, url: str, reap: bool = True) -> Session:
-        store = Store(url)
+    def open(cls, name: str, url: str, reap: bool = True, readonly: bool = False) -> Session:
+        """Open an existing session; a ``readonly`` handle (for polling screens) never reaps."""
+        store = Store(url, readonly=readonly)
         session = cls(store, store.session(name))
-        if reap:
+        if reap and not readonly:
             session.reap()
             session.recover_setup()
         return session
@@ -192,14 +194,24 @@ class Session:
         )
         if proposal is None:
             return []
-        inside = [c for c in proposal.carry_over if sprint.plan.space.contains(c)]
-        return inside[: sprint.plan.budget]
+        fitted = advisor.fit_carry_over(proposal.carry_over, proposal.plan.space, sprint.plan.space)
+        return fitted[: sprint.plan.budget]
 
     # -- sprint transitions ------------------------------------------------------------------
     def try_close(self, sprint: SprintRecord) -> bool:
         """Close a spent sprint and store the proposal; exactly one caller wins."""
-        trials = self.trials(sprint)
-        proposal = advisor.propose(self.spec, sprint.plan, sprint.number, trials)
+        sprints = self.sprints()
+        if any(s.id == sprint.id and s.state != "running" for s in sprints):
+            return False  # closed by another worker already: skip the advisor's work
+        # The advisor reads every earlier sprint: the fidelity gate compares carried-over
+        # configurations with their source sprint, and the recheck finds what was fixed when.
+        history = [
+            advisor.ClosedSprint(s.number, s.plan, self.trials(s))
+            for s in sprints
+            if s.number < sprint.number
+        ]
+        closed = advisor.ClosedSprint(sprint.number, sprint.plan, self.trials(sprint))
+        proposal = advisor.propose(self.spec, history, closed)
         stored = None if proposal is None else proposal.to_store()
         state = "finished" if proposal is None else "awaiting"
         won = self.store.close_sprint(sprint, stored, state)
@@ -224,6 +236,7 @@ class Session:
         elif action == "edited":
             if plan is None:
                 raise DecisionError("an edit needs the edited plan")
+            validate_plan(plan, self.spec)
             applied = plan
         elif action == "rejected":
             applied = proposal.plan.with_changes(space=closed.plan.space)

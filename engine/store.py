@@ -233,8 +233,10 @@ def _tune_sqlite(engine: Engine, immediate: bool) -> None:
 class Store:
     """One session database: our tables through SQLAlchemy Core, the trials through Optuna."""
 
-    def __init__(self, url: str, *, create: bool = False) -> None:
+    def __init__(self, url: str, *, create: bool = False, readonly: bool = False) -> None:
+        """``readonly`` is for screens that poll: their transactions never take the write lock."""
         self.url = url
+        self.readonly = readonly
         path = _sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if path is not None:
@@ -256,7 +258,7 @@ class Store:
                 "pip install 'sprintopt[postgres]'"
             ) from None
         if self.is_sqlite:
-            _tune_sqlite(self.engine, immediate=True)
+            _tune_sqlite(self.engine, immediate=not readonly)
         self._optuna: optuna.storages.RDBStorage | None = None
         try:
             self._init_schema(create)
@@ -309,7 +311,7 @@ class Store:
                 )
             if self.is_sqlite:
                 storage.engine.dispose()  # pooled connections predate the tuning below
-                _tune_sqlite(storage.engine, immediate=True)
+                _tune_sqlite(storage.engine, immediate=not self.readonly)
             self._optuna = storage
         return self._optuna
 

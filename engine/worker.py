@@ -46,6 +46,7 @@ class Worker:
         self.stopping = False
         self._ctx: TrialContext | None = None
         self._done = threading.Event()
+        self._last_reap = 0.0
 
     # -- signals: SIGTERM stops now (the running trial is re-queued), SIGINT likewise --------
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -109,7 +110,10 @@ class Worker:
         return True
 
     def _work_on(self, sprint: SprintRecord) -> None:
-        self.session.reap()
+        # Reaping reads every running trial's heartbeat: once per heartbeat interval is enough.
+        if time.monotonic() - self._last_reap >= HEARTBEAT_INTERVAL:
+            self.session.reap()
+            self._last_reap = time.monotonic()
         if self._ctx is None or self._ctx.sprint.id != sprint.id:
             seed = self.session.spec.session.seed * 1_000_003 + sprint.number * 10_007 + self.id
             self._ctx = TrialContext(

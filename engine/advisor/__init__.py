@@ -1,0 +1,9 @@
+"""The advisor: a pure function from closed sprints to the next sprint's proposal with evidence."""
+
+from __future__ import annotations
+
+from engine.advisor.carry import fit_carry_over
+from engine.advisor.proposal import ClosedSprint, Proposal
+from engine.advisor.propose import propose
+
+__all__ = ["ClosedSprint", "Proposal", "fit_carry_over", "propose"]

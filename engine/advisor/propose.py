@@ -1,0 +1,190 @@
+"""The advisor's proposal: cut the space on the closed sprint's best trials, step the fidelity.
+
+Pure: spec, earlier sprints and the sprint just closed in; a proposal with JSON evidence out.
+The steps, in order: the next sprint from the plan (none: the session ends); the fidelity gate
+on the carried-over configurations; the cut (or, when the gate fails, no cut or a widening back
+to the previous sprint's space); restoring what was fixed on lower-fidelity evidence; carry-over.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from optuna.trial import FrozenTrial, TrialState
+
+from engine.advisor.carry import carry_over
+from engine.advisor.changes import space_changes
+from engine.advisor.cuts import Cut, cut_space
+from engine.advisor.evidence import clean, kept, stability, volume_ratio
+from engine.advisor.gate import Gate, fidelity_gate
+from engine.advisor.hull import hull, in_spec_order, restore
+from engine.advisor.importance import Importance, importances
+from engine.advisor.proposal import ClosedSprint, Proposal
+from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
+from engine.advisor.recheck import unconfirmed
+from engine.advisor.schedule import next_sprint
+from engine.space import Space
+from engine.spec import Spec
+
+
+def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -> Proposal | None:
+    """The next sprint's plan, carry-over and evidence; None once the plan (and any extra
+    sprints the spec asks for) has run out, and the session finishes."""
+    settings, original = spec.advisor, spec.to_space()
+    maximize = spec.session.direction == "maximize"
+    current = closed.plan.space
+    nxt = next_sprint(spec, closed.number, closed.plan, current)
+    if nxt is None:
+        return None
+    ranked = rank_trials(closed.trials, maximize)
+    k = top_k_size(len(ranked), settings)
+    previous = history[-1] if history else None
+    gate = fidelity_gate(previous, closed, settings.min_rank_correlation, maximize)
+    imp = Importance(settings.importance, None, "not computed: no cut was made")
+    if gate.passed is False:
+        cut = _distrust(gate, previous, closed, original, settings.on_low_correlation)
+    elif len(ranked) <= k:
+        cut = Cut(current)
+        cut.notes.append(
+            f"{len(ranked)} ranked trials, no more than the top-{k}: too few to tell the best "
+            "from the rest, so nothing is cut"
+            if ranked
+            else "no trial completed (or was pruned with a value): nothing is cut"
+        )
+    else:
+        imp = importances(
+            complete(ranked),
+            current,
+            maximize,
+            settings.importance,
+            settings.importance_min_trials,
+            k / len(ranked),
+            spec.session.seed,
+        )
+        cut = cut_space(current, original, ranked, k, imp, settings, maximize)
+    space = cut.space
+    fixes = unconfirmed(original, history, closed)
+    if settings.recheck_fixed and (fixes.params or fixes.choices):
+        space = restore(space, fixes, original)
+        cut.notes.append(
+            "restored what was fixed on lower-fidelity evidence: "
+            + ", ".join(sorted(fixes.reasons))
+        )
+    space = in_spec_order(space, original)
+    plan = replace(nxt.plan, space=space)
+    n_best = min(settings.carry_over, plan.budget)
+    n_probes = min(settings.probes, max(0, plan.budget // 2 - n_best))
+    fill = {n: v for n, v in current.frozen if n in space}
+    configs, probes = carry_over(complete(ranked), space, fill, n_best, n_probes)
+
+    params = space_changes(current, space)
+    for name, entry in params.items():
+        entry.update(cut.details.get(name, {}))
+        if name in fixes.reasons and settings.recheck_fixed:
+            why = [entry.get("reason"), f"restored: {fixes.reasons[name]}"]
+            entry["reason"] = "; ".join(w for w in why if w)
+        elif name in fixes.reasons:
+            entry["unconfirmed"] = fixes.reasons[name]
+        entry.setdefault("reason", "unchanged")
+    top = ranked[:k]
+    ratio = volume_ratio(current, space)
+    evidence: dict[str, Any] = {
+        "summary": _summary(params, ratio, plan.name, plan.fidelity.describe(), gate),
+        "sprint": _sprint_record(closed),
+        "ranking": RANKING_RULE,
+        "top_k": {
+            "k": k,
+            "trials": [t.number for t in top],
+            "values": [clean(_score_value(t)) for t in top],
+            "pruned": sum(t.state == TrialState.PRUNED for t in top),
+        },
+        "best": _best(ranked),
+        "importance": {
+            "method": imp.method,
+            "values": imp.values,
+            "threshold": settings.freeze_threshold,
+            "reason": imp.reason,
+        },
+        "gate": gate.to_evidence(),
+        "params": params,
+        "kept": {
+            "trials": kept(ranked, space),
+            "of": len(ranked),
+            "top_k": kept(top, space),
+            "of_top_k": len(top),
+        },
+        "volume_ratio": ratio,
+        "volume_reduction": None if ratio is None else round(1 - ratio, 6),
+        "stability": stability(
+            ranked, k, space, settings.bootstrap, (spec.session.seed, closed.number)
+        ),
+        "next": {
+            "number": closed.number + 1,
+            "name": plan.name,
+            "reason": nxt.reason,
+            "fidelity_old": closed.plan.fidelity.describe(),
+            "fidelity": plan.fidelity.describe(),
+            "budget": plan.budget,
+            "sampler": plan.sampler,
+            "pruner": plan.pruner,
+        },
+        "carry_over": {"count": len(configs), "best": len(configs) - probes, "probes": probes},
+        "notes": cut.notes,
+    }
+    return Proposal(plan, configs, evidence)
+
+
+def _distrust(
+    gate: Gate,
+    previous: ClosedSprint | None,
+    closed: ClosedSprint,
+    original: Space,
+    mode: str,
+) -> Cut:
+    """The gate failed: cut nothing, and (``widen``) undo the cut made on the lower fidelity."""
+    if mode == "widen" and previous is not None:
+        cut = Cut(hull(closed.plan.space, previous.plan.space, original))
+        cut.notes.append(
+            f"{gate.reason}: nothing is cut, and the space widens back to sprint "
+            f"{previous.number}'s, from before the cut made on its evidence"
+        )
+    else:
+        cut = Cut(closed.plan.space)
+        cut.notes.append(f"{gate.reason}: nothing is cut")
+    return cut
+
+
+def _score_value(t: FrozenTrial) -> float | None:
+    s = score(t)
+    return None if s is None else s[1]
+
+
+def _best(ranked: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+    if not ranked:
+        return None
+    b = ranked[0]
+    return {"trial": b.number, "value": clean(_score_value(b)), "params": dict(b.params)}
+
+
+def _sprint_record(closed: ClosedSprint) -> dict[str, Any]:
+    states = Counter(t.state.name.lower() for t in closed.trials)
+    return {
+        "number": closed.number,
+        "name": closed.plan.name,
+        "fidelity": closed.plan.fidelity.describe(),
+        "trials": len(closed.trials),
+        **{s: states.get(s, 0) for s in ("complete", "pruned", "fail")},
+    }
+
+
+def _summary(
+    params: dict[str, dict[str, Any]], ratio: float | None, name: str, fid: str, gate: Gate
+) -> str:
+    actions = Counter(e["action"] for e in params.values() if e["action"] != "keep")
+    what = ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "no change to the space"
+    vol = f"; volume x{ratio:.3g}" if ratio is not None and ratio != 1 else ""
+    warn = "; fidelity gate FAILED" if gate.passed is False else ""
+    return f"{what}{vol}; next: {name} at {fid}{warn}"

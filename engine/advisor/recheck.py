@@ -1,0 +1,85 @@
+"""Re-check what was fixed on cheaper evidence: frozen parameters and dropped choices.
+
+A parameter frozen (or a choice dropped) after sprint j was fixed on sprint j's fidelity. Once a
+later sprint has run at a higher fidelity, the fix has not been confirmed there (it could not
+be: the parameter was not searched), and one-epoch evidence is known to mislead. Such fixes are
+proposed for restoring, so the next sprint searches them again at the higher fidelity and the
+advisor can fix them afresh on better evidence. Values frozen in the spec itself stay frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from engine.advisor.proposal import ClosedSprint
+from engine.advisor.values import same_choice
+from engine.objective import Fidelity
+from engine.space import CategoricalParam, Choice, Param, Space
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """Fixes made on lower-fidelity evidence: params to unfreeze, choices to restore."""
+
+    params: dict[str, Param] = field(default_factory=dict)
+    choices: dict[str, tuple[Choice, ...]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def fidelity_cost(f: Fidelity) -> tuple[float, float]:
+    """Orders fidelities: resource x training data first, then the validation share."""
+    return f.amount * f.train_fraction, f.valid_fraction
+
+
+def rises(higher: Fidelity, lower: Fidelity) -> bool:
+    return fidelity_cost(higher) > fidelity_cost(lower)
+
+
+def unconfirmed(
+    original: Space, history: Sequence[ClosedSprint], closed: ClosedSprint
+) -> Unconfirmed:
+    """What ``closed``'s space has fixed on evidence from a lower fidelity than ``closed``'s."""
+    space, now = closed.plan.space, closed.plan.fidelity
+    found = Unconfirmed()
+    for name, value in space.frozen:
+        if name not in original:
+            continue  # frozen in the spec: the user's choice, not the advisor's
+        source = _last_searching(history, name)
+        if source is not None and rises(now, source.plan.fidelity):
+            found.params[name] = source.plan.space[name]
+            found.reasons[name] = (
+                f"frozen at {value!r} on sprint {source.number}'s evidence "
+                f"({source.plan.fidelity.describe()}); unconfirmed at {now.describe()}"
+            )
+    for p in space.params:
+        orig = original[p.name] if p.name in original else None
+        if not isinstance(p, CategoricalParam) or not isinstance(orig, CategoricalParam):
+            continue
+        back, sources = [], []
+        for c in orig.choices:
+            if any(same_choice(c, k) for k in p.choices):
+                continue
+            source = _last_offering(history, p.name, c)
+            if source is not None and rises(now, source.plan.fidelity):
+                back.append(c)
+                sources.append(f"sprint {source.number} ({source.plan.fidelity.describe()})")
+        if back:
+            found.choices[p.name] = tuple(back)
+            found.reasons[p.name] = (
+                f"{', '.join(map(str, back))} dropped on the evidence of "
+                f"{', '.join(dict.fromkeys(sources))}; unconfirmed at {now.describe()}"
+            )
+    return found
+
+
+def _last_searching(history: Sequence[ClosedSprint], name: str) -> ClosedSprint | None:
+    return next((s for s in reversed(history) if name in s.plan.space), None)
+
+
+def _last_offering(history: Sequence[ClosedSprint], name: str, c: Choice) -> ClosedSprint | None:
+    for s in reversed(history):
+        p = s.plan.space[name] if name in s.plan.space else None
+        if isinstance(p, CategoricalParam) and any(same_choice(c, k) for k in p.choices):
+            return s
+    return None

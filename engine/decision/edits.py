@@ -1,0 +1,83 @@
+"""The edits an operator can make to a proposed sprint plan, as small typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from engine.pruners import PrunerKind
+from engine.samplers import SamplerKind
+from engine.space import Choice
+
+MAX_TRIALS = 100_000
+FRACTIONS = ("train_fraction", "valid_fraction")
+
+
+@dataclass(frozen=True)
+class SetBounds:
+    """``--set lr=1e-5:3e-4``; a side left empty keeps its bound; a frozen one is unfrozen."""
+
+    name: str
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class Freeze:
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Unfreeze:
+    """Search a frozen parameter again over its whole spec range (narrow it with SetBounds)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DropChoice:
+    name: str
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class RestoreChoice:
+    name: str
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class SetFidelity:
+    """The resource amount (``epochs=3``), a data fraction, or a user key of the fidelity."""
+
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class SetTrials:
+    trials: int
+
+
+@dataclass(frozen=True)
+class SetSampler:
+    sampler: SamplerKind
+
+
+@dataclass(frozen=True)
+class SetPruner:
+    pruner: PrunerKind
+
+
+Edit = Union[
+    SetBounds,
+    Freeze,
+    Unfreeze,
+    DropChoice,
+    RestoreChoice,
+    SetFidelity,
+    SetTrials,
+    SetSampler,
+    SetPruner,
+]

@@ -1,0 +1,100 @@
+"""Whether a sprint plan fits the spec: the check every decided plan passes before it runs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, get_args
+
+from engine.decision.edits import FRACTIONS, MAX_TRIALS
+from engine.errors import DecisionError
+from engine.pruners import PrunerKind
+from engine.samplers import SamplerKind
+from engine.space import CategoricalParam, IntParam, Numeric, Param, Space
+from engine.spec import Spec
+from engine.sprint import SprintPlan
+
+
+def validate_plan(plan: SprintPlan, spec: Spec) -> None:
+    """Raise :class:`DecisionError` unless ``plan`` fits the spec: every searched parameter
+    inside its spec range or choices, something left to search, a legal fidelity and budget."""
+    original = spec.to_space()
+    if not plan.space.params:
+        raise DecisionError("every parameter is frozen: --unfreeze at least one")
+    for p in plan.space.params:
+        orig = original_param(spec, p.name)
+        _check_param(p, orig)
+    for name, value in plan.space.frozen:
+        if name in original and not original[name].contains(value):
+            raise DecisionError(f"{name} is frozen at {value!r}, outside the spec's range")
+    fid = plan.fidelity
+    if not 0 < fid.amount <= spec.fidelity.max:
+        raise DecisionError(f"{fid.resource} must be in (0, {spec.fidelity.max:g}]")
+    if not all(0 < getattr(fid, k) <= 1 for k in FRACTIONS):
+        raise DecisionError("train_fraction and valid_fraction must be in (0, 1]")
+    if not 1 <= plan.budget <= MAX_TRIALS:
+        raise DecisionError(f"trials must be between 1 and {MAX_TRIALS}")
+    kind(plan.sampler, SamplerKind, "sampler")
+    kind(plan.pruner, PrunerKind, "pruner")
+    if plan.pruner == "hyperband" and plan.min_resource > fid.steps:
+        raise DecisionError(
+            f"Hyperband's min_resource ({plan.min_resource}) is above the sprint's "
+            f"{fid.resource} ({fid.steps}): raise {fid.resource} or choose another pruner"
+        )
+
+
+def _check_param(p: Param, orig: Param) -> None:
+    if p.kind != orig.kind:
+        raise DecisionError(f"{p.name} is {orig.kind} in the spec, not {p.kind}")
+    if isinstance(p, CategoricalParam):
+        assert isinstance(orig, CategoricalParam)
+        if not p.choices:
+            raise DecisionError(f"{p.name} has no choice left: keep at least one")
+        alien = [c for c in p.choices if not orig.contains(c)]
+        if alien:
+            raise DecisionError(f"{p.name}: {alien[0]!r} is not among the spec's choices")
+        return
+    assert not isinstance(orig, CategoricalParam)
+    if p.low > p.high or not (orig.contains(p.low) and orig.contains(p.high)):
+        raise DecisionError(
+            f"{p.name}: {p.describe()} must lie inside the spec's range {orig.describe()}"
+        )
+
+
+# -- small helpers ------------------------------------------------------------------------
+def original_param(spec: Spec, name: str) -> Param:
+    original = spec.to_space()
+    if name in original:
+        return original[name]
+    if name in spec.frozen:
+        raise DecisionError(f"{name} is frozen in the spec itself; edit the spec to search it")
+    raise DecisionError(
+        f"no parameter named {name!r} (the spec searches: {', '.join(original.names)})"
+    )
+
+
+def in_spec_order(space: Space, spec: Spec) -> Space:
+    order = {n: i for i, n in enumerate(spec.space)}
+    params = tuple(sorted(space.params, key=lambda p: order.get(p.name, len(order))))
+    return Space(params, space.frozen)
+
+
+def check_number(name: str, v: Any, orig: Numeric) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise DecisionError(f"{name}: bounds must be finite numbers, got {v!r}")
+    if isinstance(orig, IntParam) and not float(v).is_integer():
+        raise DecisionError(f"{name} is an integer parameter: {v!r} is not a whole number")
+
+
+def positive(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DecisionError(f"{key} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise DecisionError(f"{key} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def kind(value: str, kinds: Any, what: str) -> Any:
+    allowed = get_args(kinds)
+    if value not in allowed:
+        raise DecisionError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
+    return value
