@@ -14,12 +14,20 @@ from collections.abc import Collection, Sequence
 from optuna.trial import FrozenTrial, TrialState
 
 OVER_BUDGET = "sprintopt.over_budget"
+#: Copies of earlier sprints' trials, added only to inform the sampler (``mix_fidelities``).
+HISTORY = "sprintopt.history_from"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 def counting(trials: Sequence[FrozenTrial], handed_back: Collection[int]) -> list[FrozenTrial]:
     """The trials that use up the sprint's budget (any state, queued ones included)."""
-    return [t for t in trials if t.number not in handed_back and not t.user_attrs.get(OVER_BUDGET)]
+    return [
+        t
+        for t in trials
+        if t.number not in handed_back
+        and not t.user_attrs.get(OVER_BUDGET)
+        and HISTORY not in t.user_attrs
+    ]
 
 
 def holds_slot(

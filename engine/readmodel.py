@@ -80,7 +80,7 @@ def trial_rows(session: Session) -> list[TrialRow]:
             continue
         handed_back = session.store.retried_numbers(sprint.study_name)
         fid = sprint.plan.fidelity.describe()
-        for t in session.trials(sprint):
+        for t in session.measured_trials(sprint):
             state = _state(t, handed_back)
             if state == "over_budget":
                 continue  # a race's loser: never ran, never counted

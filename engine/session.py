@@ -12,9 +12,10 @@ from datetime import timedelta
 from functools import cached_property
 
 import optuna
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
+from engine.budget import HISTORY
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError
 from engine.spec import Spec, spec_from_dict
@@ -137,6 +138,10 @@ class Session:
     def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
         return self.study(sprint).get_trials(deepcopy=False)
 
+    def measured_trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
+        """The trials this sprint ran itself (not copies of earlier sprints' history)."""
+        return [t for t in self.trials(sprint) if HISTORY not in t.user_attrs]
+
     def timed_out(self, sprint: SprintRecord) -> bool:
         limit = sprint.plan.timeout
         return limit is not None and now() - sprint.started_at > timedelta(seconds=limit)
@@ -181,7 +186,35 @@ class Session:
         if not study.get_trials(deepcopy=False):
             for params in self._carry_over_for(sprint):
                 study.enqueue_trial(params, user_attrs={CARRIED: True})
+            if self.spec.advisor.mix_fidelities:
+                self._add_history(study, sprint)
         self.store.mark_sprint_running(sprint.id)
+
+    def _add_history(self, study: optuna.Study, sprint: SprintRecord) -> None:
+        """Copy earlier sprints' finished trials inside the new space into the sampler's view.
+
+        Only when the spec asks (``advisor.mix_fidelities``): their values were measured at
+        other fidelities. The copies never count against the budget and are not shown as trials.
+        """
+        space = sprint.plan.space
+        dists = space.to_optuna()
+        for earlier in self.sprints():
+            if earlier.number >= sprint.number or earlier.state != "closed":
+                continue
+            for t in self.trials(earlier):
+                params = {n: t.params[n] for n in space.names if n in t.params}
+                if t.state != TrialState.COMPLETE or not space.contains(params):
+                    continue
+                if HISTORY in t.user_attrs:
+                    continue  # already a copy: take each measurement once
+                study.add_trial(
+                    optuna.trial.create_trial(
+                        params=params,
+                        distributions=dists,
+                        value=t.value,
+                        user_attrs={HISTORY: earlier.number},
+                    )
+                )
 
     def _carry_over_for(self, sprint: SprintRecord) -> list[dict]:
         proposal = next(
@@ -206,11 +239,11 @@ class Session:
         # The advisor reads every earlier sprint: the fidelity gate compares carried-over
         # configurations with their source sprint, and the recheck finds what was fixed when.
         history = [
-            advisor.ClosedSprint(s.number, s.plan, self.trials(s))
+            advisor.ClosedSprint(s.number, s.plan, self.measured_trials(s))
             for s in sprints
             if s.number < sprint.number
         ]
-        closed = advisor.ClosedSprint(sprint.number, sprint.plan, self.trials(sprint))
+        closed = advisor.ClosedSprint(sprint.number, sprint.plan, self.measured_trials(sprint))
         proposal = advisor.propose(self.spec, history, closed)
         stored = None if proposal is None else proposal.to_store()
         state = "finished" if proposal is None else "awaiting"

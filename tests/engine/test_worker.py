@@ -162,3 +162,23 @@ def test_export_writes_every_trial_with_sprint_and_fidelity(session_dir):
     header = csv_out.stdout.splitlines()[0]
     assert header.startswith("sprint,number,state,value") and header.endswith("param.x")
     assert len(csv_out.stdout.splitlines()) == 5
+
+
+def test_mixing_fidelities_only_when_the_spec_asks(session_dir):
+    sprints = [{"name": "a", "trials": 6}, {"name": "b", "trials": 3, "epochs": 2}]
+    for mix in (False, True):
+        sd = session_dir(
+            sprints=sprints,
+            name=f"mix{int(mix)}",
+            extra=f"\n[advisor]\ncarry_over = 0\nprobes = 0\nmix_fidelities = {str(mix).lower()}\n",
+        )
+        session = _create(sd)
+        _run(sd, auto_approve=True)
+        a, b = session.sprints()
+        copies = [t for t in session.trials(b) if "sprintopt.history_from" in t.user_attrs]
+        inside = [t for t in session.trials(a) if b.plan.space.contains(t.params)]
+        assert len(copies) == (len(inside) if mix else 0)
+        assert {t.value for t in copies} <= {t.value for t in inside}
+        # Copies inform the sampler only: the budget and the trial table ignore them.
+        assert sum(r.sprint == 2 for r in trial_rows(session)) == 3
+        assert session.refresh().state == "finished"
