@@ -76,13 +76,18 @@ def is_alive(worker: WorkerRecord) -> bool:
         return False
     if worker.host != socket.gethostname():
         return True  # the caller judges remote workers by last_seen
+    return pid_alive(worker.pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """The process exists on this host and has not exited (a zombie has)."""
     try:
-        os.kill(worker.pid, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return _not_zombie(worker.pid)
+    return _not_zombie(pid)
 
 
 def _not_zombie(pid: int) -> bool:
