@@ -23,6 +23,8 @@ class Fidelity:
     train_fraction: float = 1.0
     valid_fraction: float = 1.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: The extra keys this sprint set itself; descriptions show only these, not the defaults.
+    noted: tuple[str, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         """``fidelity["epochs"]`` is the resource amount; other keys come from ``extra``."""
@@ -50,6 +52,7 @@ class Fidelity:
             "train_fraction": self.train_fraction,
             "valid_fraction": self.valid_fraction,
             **{f"extra.{k}": v for k, v in self.extra.items()},
+            "noted": list(self.noted),
         }
 
     @classmethod
@@ -61,6 +64,7 @@ class Fidelity:
             train_fraction=float(data.get("train_fraction", 1.0)),
             valid_fraction=float(data.get("valid_fraction", 1.0)),
             extra=extra,
+            noted=tuple(data.get("noted", ())),
         )
 
     def describe(self) -> str:
@@ -69,7 +73,7 @@ class Fidelity:
             parts.append(f"train={self.train_fraction:.3g}")
         if self.valid_fraction != 1.0:
             parts.append(f"valid={self.valid_fraction:.3g}")
-        parts += [f"{k}={v}" for k, v in self.extra.items()]
+        parts += [f"{k}={v}" for k, v in self.extra.items() if k in self.noted]
         return " ".join(parts)
 
 

@@ -252,7 +252,7 @@ def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:
             raise ValueError(f"sprint {sprint.name}: fidelity {key} must be a number in (0, 1]")
         fractions[key] = float(value)
     extra = {**spec.fidelity.extra, **table}
-    return Fidelity(resource, float(amount), extra=extra, **fractions)
+    return Fidelity(resource, float(amount), extra=extra, noted=tuple(table), **fractions)
 
 
 # -- loading ------------------------------------------------------------------------------
