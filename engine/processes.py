@@ -10,13 +10,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.store import WorkerRecord, _sqlite_path
+from engine.records import WorkerRecord
+from engine.store import sqlite_path
 from engine.worker import STORAGE_ENV
 
 
 def log_dir(name: str, url: str) -> Path:
     """Worker logs sit next to the session database (``sessions/<name>.logs/``)."""
-    db = _sqlite_path(url)
+    db = sqlite_path(url)
     base = db.parent if db is not None else Path.cwd() / "sessions"
     return base / f"{name}.logs"
 

@@ -11,8 +11,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.budget import OVER_BUDGET
 from engine.processes import is_alive
+from engine.records import ProposalRecord, now
 from engine.session import Session
-from engine.store import HEARTBEAT_INTERVAL, ProposalRecord, now
+from engine.store import HEARTBEAT_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def trial_rows(session: Session) -> list[TrialRow]:
                     state=state,
                     value=t.value,
                     step=t.last_step,
-                    params=dict(t.params),
+                    params=dict(t.params) or dict(t.system_attrs.get("fixed_params", {})),
                     fidelity=fid,
                     wall_time=t.user_attrs.get("sprintopt.wall_time"),
                     worker=t.user_attrs.get("sprintopt.worker"),

@@ -17,8 +17,9 @@ from optuna.trial import Trial, TrialState
 
 from engine.budget import OVER_BUDGET, holds_slot
 from engine.objective import Fidelity, TrialPruned, takes_optuna_trial
+from engine.records import SprintRecord
 from engine.session import Session
-from engine.store import HEARTBEAT_INTERVAL, SprintRecord
+from engine.store import HEARTBEAT_INTERVAL
 
 Outcome = Literal["complete", "pruned", "failed", "over_budget"]
 PREFIX = "sprintopt."

@@ -18,16 +18,10 @@ from engine import advisor
 from engine.budget import HISTORY
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError
+from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
-from engine.store import (
-    DecisionRecord,
-    ProposalRecord,
-    SessionRecord,
-    SprintRecord,
-    Store,
-    now,
-)
+from engine.store import Store
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)

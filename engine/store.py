@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,18 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from engine.errors import SessionError
+from engine.records import (
+    DecisionRecord,
+    ProposalRecord,
+    SessionRecord,
+    SprintRecord,
+    WorkerRecord,
+    decision_from_row,
+    now,
+    proposal_from_row,
+    session_from_row,
+    sprint_from_row,
+)
 from engine.sprint import SprintPlan
 
 SCHEMA_VERSION = 1
@@ -129,72 +138,6 @@ retries_t = Table(
 )
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-# -- frozen records: what leaves the store -----------------------------------------------
-@dataclass(frozen=True)
-class SessionRecord:
-    id: int
-    name: str
-    state: str
-    spec: dict[str, Any]
-    spec_text: str
-    sys_path: list[str]
-    stop_requested: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class SprintRecord:
-    id: int
-    session_id: int
-    number: int
-    study_name: str
-    plan: SprintPlan
-    state: str
-    started_at: datetime
-    closed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ProposalRecord:
-    id: int
-    session_id: int
-    after_sprint: int
-    plan: SprintPlan
-    evidence: dict[str, Any]
-    carry_over: list[dict[str, Any]]
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class DecisionRecord:
-    id: int
-    proposal_id: int
-    session_id: int
-    action: str
-    applied: SprintPlan | None
-    operator: str
-    note: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class WorkerRecord:
-    id: int
-    session_id: int
-    host: str
-    pid: int
-    gpu: str | None
-    log_path: str | None
-    started_at: datetime
-    last_seen: datetime
-    stopped_at: datetime | None
-
-
 def mask_url(url: str) -> str:
     """The storage URL with any password replaced by ***, for every output and log."""
     try:
@@ -203,7 +146,7 @@ def mask_url(url: str) -> str:
         return "<storage url>"
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     try:
         u = make_url(url)
     except ArgumentError:
@@ -237,7 +180,7 @@ class Store:
         """``readonly`` is for screens that poll: their transactions never take the write lock."""
         self.url = url
         self.readonly = readonly
-        path = _sqlite_path(url)
+        path = sqlite_path(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if path is not None:
             if not path.exists():
@@ -339,7 +282,7 @@ class Store:
     def find_session(self, name: str) -> SessionRecord | None:
         with self.begin() as conn:
             row = conn.execute(select(sessions_t).where(sessions_t.c.name == name)).first()
-        return None if row is None else _session(row)
+        return None if row is None else session_from_row(row)
 
     def session(self, name: str) -> SessionRecord:
         rec = self.find_session(name)
@@ -350,7 +293,10 @@ class Store:
 
     def sessions(self) -> list[SessionRecord]:
         with self.begin() as conn:
-            return [_session(r) for r in conn.execute(select(sessions_t).order_by(sessions_t.c.id))]
+            return [
+                session_from_row(r)
+                for r in conn.execute(select(sessions_t).order_by(sessions_t.c.id))
+            ]
 
     def set_session_state(self, session_id: int, state: str) -> None:
         with self.begin() as conn:
@@ -386,7 +332,7 @@ class Store:
                 .where(sprints_t.c.session_id == session_id)
                 .order_by(sprints_t.c.number)
             )
-            return [_sprint(r) for r in rows]
+            return [sprint_from_row(r) for r in rows]
 
     def mark_sprint_running(self, sprint_id: int) -> bool:
         with self.begin() as conn:
@@ -436,7 +382,7 @@ class Store:
                 .where(proposals_t.c.session_id == session_id)
                 .order_by(proposals_t.c.id)
             )
-            return [_proposal(r) for r in rows]
+            return [proposal_from_row(r) for r in rows]
 
     def open_proposal(self, session_id: int) -> ProposalRecord | None:
         return next((p for p in self.proposals(session_id) if p.status == "open"), None)
@@ -487,7 +433,7 @@ class Store:
                 .where(decisions_t.c.session_id == session_id)
                 .order_by(decisions_t.c.id)
             )
-            return [_decision(r) for r in rows]
+            return [decision_from_row(r) for r in rows]
 
     # -- workers ---------------------------------------------------------------------------
     def register_worker(
@@ -549,38 +495,4 @@ class Store:
             return int(conn.execute(select(func.count()).select_from(sessions_t)).scalar() or 0)
 
 
-def _session(row: Any) -> SessionRecord:
-    m = dict(row._mapping)
-    return SessionRecord(**{**m, "spec": _json(m["spec"]), "sys_path": _json(m["sys_path"])})
-
-
-def _sprint(row: Any) -> SprintRecord:
-    m = dict(row._mapping)
-    return SprintRecord(**{**m, "plan": SprintPlan.from_dict(_json(m["plan"]))})
-
-
-def _proposal(row: Any) -> ProposalRecord:
-    m = dict(row._mapping)
-    return ProposalRecord(
-        **{
-            **m,
-            "plan": SprintPlan.from_dict(_json(m["plan"])),
-            "evidence": _json(m["evidence"]),
-            "carry_over": _json(m["carry_over"]),
-        }
-    )
-
-
-def _decision(row: Any) -> DecisionRecord:
-    m = dict(row._mapping)
-    applied = _json(m["applied"])
-    return DecisionRecord(
-        **{**m, "applied": None if applied is None else SprintPlan.from_dict(applied)}
-    )
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-__all__ = ["Store", "mask_url", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "Store", "mask_url"]

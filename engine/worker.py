@@ -15,10 +15,11 @@ from types import FrameType
 
 from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
+from engine.records import SprintRecord
 from engine.runner import StopRequested, TrialContext, run_trial
 from engine.session import Session
 from engine.spec import resolve_objective
-from engine.store import HEARTBEAT_INTERVAL, SprintRecord, mask_url
+from engine.store import HEARTBEAT_INTERVAL, mask_url
 
 log = logging.getLogger("sprintopt.worker")
 STORAGE_ENV = "SPRINTOPT_STORAGE"  # the URL travels in the environment, never in `ps` output

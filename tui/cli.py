@@ -1,4 +1,4 @@
-"""The ``sprintopt`` command line: run, worker, status, approve, stop, export, demo."""
+"""The ``sprintopt`` command line: run, attach, worker, status, propose, approve, stop, export."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from pathlib import Path
 
 from engine.errors import SprintoptError
 from engine.export import to_csv, to_json
-from engine.processes import log_dir, signal_workers, start_workers
+from engine.processes import log_dir, pid_alive, signal_workers, start_workers
 from engine.readmodel import SessionView, session_view, trial_rows
 from engine.session import Session
 from engine.spec import check_name, load_spec, resolve_objective
 from engine.store import mask_url
+from engine.views import find_sessions
 from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
-from tui.text import format_status
+from tui.decide import add_decision_commands
+from tui.text import format_sessions, format_status
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
 
@@ -46,13 +48,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     session = opened.session
     if not opened.created:
         print(f"resuming session {session.name} (its stored spec is used)")
+        if session.record.state == "finished":
+            print(
+                f"session {session.name} is finished; nothing to run "
+                f"(sprintopt status {session.name}, or --name for a new session)"
+            )
+            return 0
     gpus = [g.strip() for g in args.gpus.split(",") if g.strip()] if args.gpus else None
     started = start_workers(session.name, url, args.workers, gpus, args.auto_approve)
     print(f"session {session.name} in {mask_url(url)}")
     print(f"started {len(started)} worker(s); logs in {log_dir(session.name, url)}")
     if args.follow:
-        return follow(session, args.auto_approve)
-    print(f"watch it:  sprintopt status {session.name}{_storage_flag(args)}")
+        return follow(session, args.auto_approve, [w.pid for w in started])
+    if not getattr(args, "no_tui", True) and sys.stdin.isatty() and sys.stdout.isatty():
+        return cmd_attach(argparse.Namespace(session=session.name, storage=url))
+    print(f"watch it:  sprintopt attach {session.name}{_storage_flag(args)}")
     return 0
 
 
@@ -60,7 +70,7 @@ def _storage_flag(args: argparse.Namespace) -> str:
     return f" --storage '{mask_url(args.storage)}'" if getattr(args, "storage", None) else ""
 
 
-def follow(session: Session, auto_approve: bool, interval: float = 1.0) -> int:
+def follow(session: Session, auto_approve: bool, pids: list[int], interval: float = 1.0) -> int:
     """Print one progress line per change until the session finishes or awaits a decision."""
     last = ""
     while True:
@@ -74,15 +84,14 @@ def follow(session: Session, auto_approve: bool, interval: float = 1.0) -> int:
         if view.state == "awaiting" and not auto_approve:
             print(f"a proposal waits: sprintopt approve {view.name}")
             return 0
-        if view.workers_alive == 0 and view.state == "running" and _settled(session):
-            print("no worker is alive; resume with: sprintopt worker " + view.name)
+        if not any(pid_alive(p) for p in pids) and session.refresh().state == "running":
+            print(
+                f"the workers started here have exited; see their logs in "
+                f"{log_dir(session.name, session.store.url)}, then resume with: "
+                f"sprintopt worker {view.name}"
+            )
             return 1
         time.sleep(interval)
-
-
-def _settled(session: Session) -> bool:
-    time.sleep(3)  # workers take a moment to register after a start
-    return session_view(session).workers_alive == 0
 
 
 def _progress_line(view: SessionView) -> str:
@@ -98,6 +107,19 @@ def _progress_line(view: SessionView) -> str:
     )
 
 
+def cmd_attach(args: argparse.Namespace) -> int:
+    from tui.app import run_app  # Textual loads only for the app
+
+    if args.session is None:
+        return run_app(None, args.storage)
+    return run_app(args.session, storage_for(args.session, args.storage))
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    print(format_sessions(find_sessions(None, args.storage)))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
     url = storage_for(args.session, args.storage)
@@ -110,13 +132,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_approve(args: argparse.Namespace) -> int:
-    session = Session.open(args.session, storage_for(args.session, args.storage))
-    action = "rejected" if args.reject else "accepted"
-    decision = session.decide(action, note=args.note or "")
-    plan = decision.applied
-    print(f"{decision.action} by {decision.operator}; next sprint: {plan.name if plan else '-'}")
-    return 0
+def open_session(args: argparse.Namespace) -> Session:
+    return Session.open(args.session, storage_for(args.session, args.storage))
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -203,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print progress until the session finishes or awaits a decision",
     )
+    r.add_argument("--no-tui", action="store_true", help="do not open the app after the start")
+
+    t = add("attach", cmd_attach, "open the app on a session (or, without one, the sessions)")
+    t.add_argument("session", nargs="?", help="session name (default: list the sessions)")
+    t.add_argument("--storage", help="storage URL (default: sessions/NAME.db)")
+    sl = add("sessions", cmd_sessions, "list the sessions under sessions/ (or in --storage)")
+    sl.add_argument("--storage", help="storage URL to list instead of sessions/*.db")
 
     w = add("worker", cmd_worker, "run trials of a session in this terminal (join from any box)")
     session_arg(w)
@@ -211,10 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     session_arg(add("status", cmd_status, "print a session's sprints, trials, best and workers"))
 
-    a = add("approve", cmd_approve, "accept (or --reject) the proposal waiting for a decision")
-    session_arg(a)
-    a.add_argument("--reject", action="store_true", help="keep the current space instead")
-    a.add_argument("--note", help="a note stored with the decision")
+    add_decision_commands(sub, open_session, session_arg)
 
     s = add("stop", cmd_stop, "stop a session's workers (running trials finish first)")
     session_arg(s)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.readmodel import SessionView
+from engine.store import mask_url
+from engine.views import SessionSummary
 
 
 def _fmt(value: Any) -> str:
@@ -53,5 +55,19 @@ def format_status(view: SessionView) -> str:
             f"{plan.fidelity.describe()}, {plan.budget} trials, "
             f"{len(view.proposal.carry_over)} carried over -> "
             f"sprintopt approve {view.name}"
+        )
+    return "\n".join(lines)
+
+
+def format_sessions(sessions: list[SessionSummary]) -> str:
+    """One line per session: name, state, sprint, trials, best value, storage."""
+    if not sessions:
+        return "no sessions found"
+    lines = [f"{'session':<20} {'state':<9} {'sprint':<16} {'trials':>6}  {'best':<12} storage"]
+    for s in sessions:
+        best = "-" if s.best_value is None else _fmt(s.best_value)
+        sprint = f"{s.sprint}/{s.planned} {s.sprint_name}"
+        lines.append(
+            f"{s.name:<20} {s.state:<9} {sprint:<16} {s.trials:>6}  {best:<12} {mask_url(s.url)}"
         )
     return "\n".join(lines)

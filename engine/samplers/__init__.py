@@ -12,9 +12,16 @@ SamplerKind = Literal["tpe", "gp", "random"]
 
 
 def make_sampler(
-    kind: SamplerKind, space: Space, seed: int, n_startup_trials: int | None = None
+    kind: SamplerKind,
+    space: Space,
+    seed: int,
+    n_startup_trials: int | None = None,
+    acq_optimizer: Literal["auto", "lbfgs", "sampling"] = "auto",
 ) -> optuna.samplers.BaseSampler:
-    """Build the sampler of one sprint for one worker; ``seed`` should differ per worker."""
+    """Build the sampler of one sprint for one worker; ``seed`` should differ per worker.
+
+    ``acq_optimizer`` applies to ``gp`` only: how skopt maximises the acquisition function.
+    """
     if kind == "tpe":
         return optuna.samplers.TPESampler(
             seed=seed,
@@ -25,7 +32,9 @@ def make_sampler(
     if kind == "gp":
         from engine.samplers.gp import GPSampler
 
-        return GPSampler(space, seed=seed, n_initial_points=n_startup_trials)
+        return GPSampler(
+            space, seed=seed, n_initial_points=n_startup_trials, acq_optimizer=acq_optimizer
+        )
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     raise ValueError(f"unknown sampler {kind!r}")

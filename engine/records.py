@@ -1,0 +1,110 @@
+"""The frozen records that leave the store: sessions, sprints, proposals, decisions, workers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from engine.sprint import SprintPlan
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    name: str
+    state: str
+    spec: dict[str, Any]
+    spec_text: str
+    sys_path: list[str]
+    stop_requested: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SprintRecord:
+    id: int
+    session_id: int
+    number: int
+    study_name: str
+    plan: SprintPlan
+    state: str
+    started_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    id: int
+    session_id: int
+    after_sprint: int
+    plan: SprintPlan
+    evidence: dict[str, Any]
+    carry_over: list[dict[str, Any]]
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    id: int
+    proposal_id: int
+    session_id: int
+    action: str
+    applied: SprintPlan | None
+    operator: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    id: int
+    session_id: int
+    host: str
+    pid: int
+    gpu: str | None
+    log_path: str | None
+    started_at: datetime
+    last_seen: datetime
+    stopped_at: datetime | None
+
+
+# -- from a database row (any mapping-like row) ------------------------------------------
+def session_from_row(row: Any) -> SessionRecord:
+    m = dict(row._mapping)
+    return SessionRecord(**{**m, "spec": _json(m["spec"]), "sys_path": _json(m["sys_path"])})
+
+
+def sprint_from_row(row: Any) -> SprintRecord:
+    m = dict(row._mapping)
+    return SprintRecord(**{**m, "plan": SprintPlan.from_dict(_json(m["plan"]))})
+
+
+def proposal_from_row(row: Any) -> ProposalRecord:
+    m = dict(row._mapping)
+    return ProposalRecord(
+        **{
+            **m,
+            "plan": SprintPlan.from_dict(_json(m["plan"])),
+            "evidence": _json(m["evidence"]),
+            "carry_over": _json(m["carry_over"]),
+        }
+    )
+
+
+def decision_from_row(row: Any) -> DecisionRecord:
+    m = dict(row._mapping)
+    applied = _json(m["applied"])
+    return DecisionRecord(
+        **{**m, "applied": None if applied is None else SprintPlan.from_dict(applied)}
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,0 +1,34 @@
+"""Fixtures for the app's tests: sessions built once per run and copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from engine.session import Session
+from tests.conftest import SessionDir, write_spec
+from tests.tui.support import EXTRA, SPRINTS, create, step_until
+
+
+@pytest.fixture(scope="session")
+def awaiting_template(tmp_path_factory):
+    """A session whose first sprint closed, built once: a proposal waits for a decision."""
+    path = tmp_path_factory.mktemp("awaiting")
+    write_spec(path, "t", "quadratic", SPRINTS, extra=EXTRA)
+    sd = SessionDir(path, "t")
+    session = create(sd)
+    step_until(sd, session, lambda: session.refresh().state == "awaiting")
+    session.store.close()  # the last connection folds the WAL into the file, ready to copy
+    return path
+
+
+@pytest.fixture
+def awaiting(awaiting_template, tmp_path):
+    """A fresh copy of the awaiting session for one test: (its directory, a session handle)."""
+    path = tmp_path / "awaiting"
+    shutil.copytree(awaiting_template, path)
+    sd = SessionDir(path, "t")
+    session = Session.open(sd.name, sd.url)
+    yield sd, session
+    session.store.close()

@@ -1,0 +1,136 @@
+"""The dashboard with the keyboard: filter and sort the table, switch sprints, open a trial."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from engine.readmodel import trial_rows
+from tests.tui.support import run, type_text, until
+from tui.app import create_app
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.sessions import SessionsScreen
+from tui.screens.trial import TrialScreen
+from tui.widgets.trials_table import TrialsTable
+
+
+async def _dashboard(app, pilot) -> DashboardScreen:
+    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
+    return app.screen
+
+
+def _shown_numbers(screen: DashboardScreen) -> list[int]:
+    table = screen.query_one("#trials-data", DataTable)
+    return [int(str(k.value).split(":")[1]) for k in table.rows]
+
+
+def test_filter_the_table_by_state_and_by_parameter(awaiting):
+    sd, session = awaiting
+    rows = trial_rows(session)
+    pruned = sorted(r.number for r in rows if r.state == "pruned")
+    low_x = sorted(r.number for r in rows if r.state == "pruned" and r.params["x"] < 0.5)
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            assert sorted(_shown_numbers(screen)) == sorted(r.number for r in rows)
+            await pilot.press("slash")
+            await type_text(pilot, "state=pruned")
+            await pilot.press("enter")
+            assert sorted(_shown_numbers(screen)) == pruned
+            await pilot.press("slash")
+            await type_text(pilot, " x<0.5")
+            await pilot.press("enter")
+            assert sorted(_shown_numbers(screen)) == low_x
+            status = str(screen.query_one("#trials-status").render())
+            assert f"{len(low_x)} of {len(rows)} trials" in status
+            await pilot.press("slash", "escape")  # Escape clears the filter
+            assert len(_shown_numbers(screen)) == len(rows)
+
+    run(flow)
+
+
+def test_sort_by_value_puts_the_best_first(awaiting):
+    sd, session = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            await pilot.press("s", "s")  # # -> state -> value
+            table = screen.query_one(TrialsTable)
+            assert table.sort_column == "value"
+            await pilot.press("S")  # ascending: the lowest (best, minimising) value first
+            best = min(
+                (r for r in trial_rows(session) if r.value is not None), key=lambda r: r.value
+            )
+            assert _shown_numbers(screen)[0] == best.number
+
+    run(flow)
+
+
+def test_open_a_trial_and_go_back(awaiting):
+    sd, session = awaiting
+    newest = max(r.number for r in trial_rows(session))
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _dashboard(app, pilot)
+            await pilot.press("enter")  # the cursor starts on the newest trial
+            await until(pilot, lambda: isinstance(app.screen, TrialScreen) and app.screen.detail)
+            detail = app.screen.detail
+            assert (detail.sprint, detail.number) == (1, newest)
+            text = str(app.screen.query_one("#trial-text").render())
+            assert f"trial {newest}" in text and "x = " in text and "opt = " in text
+            await pilot.press("escape")
+            assert isinstance(app.screen, DashboardScreen)
+
+    run(flow)
+
+
+def test_sprints_tabs_help_and_sessions(awaiting):
+    sd, session = awaiting
+    session.decide("accepted", operator="ann@box")
+    app = create_app(sd.name, sd.url, poll_seconds=0.2, sessions_dir=sd.path / "sessions")
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            await until(pilot, lambda: screen.dashboard.shown == 2)
+            await pilot.press("left_square_bracket")
+            await until(pilot, lambda: screen.dashboard.shown == 1)
+            assert len(_shown_numbers(screen)) == 24
+            await pilot.press("2")
+            feed = str(screen.query_one("#events-text").render())
+            assert "accepted by ann@box" in feed and "pruned at step" in feed
+            await pilot.press("3", "v")
+            assert screen.param == "opt"
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape", "L")
+            await until(
+                pilot, lambda: isinstance(app.screen, SessionsScreen) and app.screen.sessions
+            )
+            assert [s.name for s in app.screen.sessions] == ["t"]
+            await pilot.press("enter")  # opens the session again, on a fresh dashboard
+            await _dashboard(app, pilot)
+
+    run(flow)
+
+
+def test_a_small_terminal_is_told_so(awaiting):
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(70, 20)) as pilot:
+            screen = await _dashboard(app, pilot)
+            notice = screen.query_one("TooSmall")
+            assert notice.display and "needs at least 80×24" in str(notice.render())
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause(0.1)
+            assert not notice.display
+
+    run(flow)

@@ -1,0 +1,124 @@
+"""Layout snapshots at 80×24 and 120×40 (pytest-textual-snapshot), on pinned data.
+
+The data comes from a real session built the same way every run; only what depends on the
+clock (event times, pace, live workers, trial times) is pinned, so the pictures are stable.
+Update them after a deliberate layout change with ``pytest tests/tui --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from engine.views import Dashboard, TrialDetail
+from tests.tui.support import settle, until
+from tui.app import create_app
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.proposal import ProposalScreen
+from tui.screens.trial import TrialScreen
+from tui.source import EngineSource
+
+pytest.importorskip("pytest_textual_snapshot")
+
+T0 = datetime(2026, 1, 1, 12, 0, 0)
+
+
+@pytest.fixture(autouse=True)
+def _utc():
+    """Times show in local time: make that UTC for the pictures."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+class PinnedSource(EngineSource):
+    """The real source with the clock taken out of what it returns."""
+
+    def dashboard(self, sprint: int | None = None) -> Dashboard:
+        d = super().dashboard(sprint)
+        events = tuple(replace(e, at=T0 + timedelta(seconds=7 * i)) for i, e in enumerate(d.events))
+        view = replace(d.view, workers_alive=2)
+        progress = replace(d.progress, per_trial=12.5, eta=None)
+        return replace(d, view=view, events=events, progress=progress)
+
+    def trial(self, sprint: int, number: int) -> TrialDetail:
+        return replace(
+            super().trial(sprint, number), started=T0, finished=T0 + timedelta(seconds=42)
+        )
+
+
+def _app(sd):
+    return create_app(source=PinnedSource(sd.name, sd.url), poll_seconds=3600)
+
+
+async def _loaded(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
+    await settle(pilot)
+    app.clear_notifications()  # the toast saying a proposal waits, posted on the first poll
+    await settle(pilot)
+
+
+def test_dashboard_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_dashboard_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_loaded)
+
+
+def test_events_and_charts_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def charts(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=charts)
+
+
+def test_proposal_review_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def review(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("p")
+        await until(
+            pilot, lambda: isinstance(pilot.app.screen, ProposalScreen) and pilot.app.screen.draft
+        )
+        await pilot.press("down", "e")  # the edit prompt for opt's choices, open
+        await settle(pilot)
+
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=review)
+
+
+def test_trial_detail_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def trial(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(pilot.app.screen, TrialScreen) and pilot.app.screen.detail
+        )
+        await settle(pilot)
+
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=trial)
+
+
+def test_too_small_60x20(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(60, 20), run_before=_loaded)

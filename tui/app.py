@@ -1,0 +1,157 @@
+"""The terminal app: one factory builds it for the command line and for the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import events, on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+from engine.views import SessionSummary, find_sessions
+from tui.format import where
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.sessions import SessionsScreen
+from tui.source import EngineSource, Source
+
+POLL_SECONDS = 2.0
+
+
+class SprintoptApp(App[None]):
+    """Shows one session (the dashboard) or the sessions found; quitting stops no worker."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "sprintopt"
+    ENABLE_COMMAND_PALETTE = False  # every action has a key, shown in the footer and on ?
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "exit", "Quit", show=False, priority=True),
+    ]
+
+    @dataclass
+    class Attached(Message):
+        source: Source
+
+    @dataclass
+    class AttachFailed(Message):
+        text: str
+
+    def __init__(
+        self,
+        source: Source | None,
+        list_sessions: Callable[[], list[SessionSummary]],
+        open_source: Callable[[str, str], Source],
+        sessions_where: str,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.source: Source | None = source
+        self.list_sessions = list_sessions
+        self.open_source = open_source
+        self.sessions_where = sessions_where
+        self.poll_seconds = poll_seconds
+
+    def on_mount(self) -> None:
+        if self.source is not None:
+            self.sub_title = self.source.name
+            self.push_screen(DashboardScreen())
+        else:
+            self.push_screen(SessionsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("quit", "help"):  # not while a prompt takes the keys (see BaseScreen)
+            prompt_open = getattr(self.screen, "prompt_open", None)
+            return not (prompt_open and prompt_open())
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # A printable key only gets here if no widget took it. With a prompt focused it was
+        # typed before the prompt had focus (typeahead over SSH): it belongs in the prompt.
+        field = self.focused
+        if isinstance(field, Input) and field.parent is not None and field.parent.display:
+            if event.is_printable and event.character:
+                field.insert_text_at_cursor(event.character)
+
+    def action_exit(self) -> None:
+        self.exit()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- switching sessions ------------------------------------------------------------------
+    def attach(self, name: str, url: str) -> None:
+        """Open another session (from the sessions screen) and show its dashboard."""
+        self._open(name, url)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _open(self, name: str, url: str) -> None:
+        try:
+            self.post_message(self.Attached(self.open_source(name, url)))
+        except Exception as exc:  # the operator picks another session or retries
+            self.post_message(self.AttachFailed(f"cannot open {name}: {exc}"))
+
+    @on(Attached)
+    def _attached(self, message: Attached) -> None:
+        old, self.source = self.source, message.source
+        if old is not None:
+            old.close()
+        self.sub_title = message.source.name
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(DashboardScreen())
+
+    @on(AttachFailed)
+    def _attach_failed(self, message: AttachFailed) -> None:
+        self.notify(message.text, severity="error", timeout=8)
+
+    def on_unmount(self) -> None:
+        if self.source is not None:
+            self.source.close()
+
+
+def create_app(
+    session: str | None = None,
+    url: str | None = None,
+    *,
+    sessions_dir: Path | None = None,
+    source: Source | None = None,
+    poll_seconds: float = POLL_SECONDS,
+) -> SprintoptApp:
+    """The app on ``session`` in ``url`` (its dashboard), or on the sessions list.
+
+    Without a session it lists the sessions in ``url``, or in every database under
+    ``sessions_dir`` (default ``./sessions``). Tests pass a ``source`` of their own.
+    """
+    if source is None and session is not None:
+        if url is None:
+            raise ValueError("a session needs its storage url")
+        source = EngineSource(session, url)
+    listed = where(url) if url else str(sessions_dir or Path("sessions"))
+    return SprintoptApp(
+        source,
+        lambda: find_sessions(sessions_dir, url),
+        EngineSource,
+        listed,
+        poll_seconds,
+    )
+
+
+def run_app(session: str | None, url: str | None, sessions_dir: Path | None = None) -> int:
+    """Run the app in this terminal; the session's workers go on after it quits."""
+    app = create_app(session, url, sessions_dir=sessions_dir)
+    app.run()
+    if session is not None:
+        print(
+            f"left the app; the workers of {session} keep running "
+            f"(sprintopt attach {session} to come back, sprintopt stop {session} to stop them)"
+        )
+    return 0

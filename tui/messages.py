@@ -1,0 +1,61 @@
+"""Messages the app's thread workers post: one result (or one error) per call to the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from engine.records import DecisionRecord
+from engine.review import ProposalView
+from engine.views import Dashboard, SessionSummary, TrialDetail
+
+
+@dataclass
+class DashboardLoaded(Message):
+    """A fresh poll of the session; a newer one replaces any still waiting in the queue."""
+
+    dashboard: Dashboard
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DashboardLoaded)
+
+
+@dataclass
+class SessionsLoaded(Message):
+    sessions: list[SessionSummary]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SessionsLoaded)
+
+
+@dataclass
+class TrialLoaded(Message):
+    detail: TrialDetail
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrialLoaded)
+
+
+@dataclass
+class ProposalLoaded(Message):
+    review: ProposalView | None
+
+
+@dataclass
+class Decided(Message):
+    decision: DecisionRecord
+
+
+@dataclass
+class ActionDone(Message):
+    """An operation on a trial went through; ``text`` says what happened."""
+
+    text: str
+
+
+@dataclass
+class EngineFailed(Message):
+    """The engine refused or failed; ``text`` is its message, fit for the operator."""
+
+    text: str

@@ -1,0 +1,1 @@
+"""Screens: each polls or calls the engine through the app's source in thread workers."""

@@ -1,0 +1,60 @@
+"""What every screen shares: the notice shown when the terminal is smaller than 80×24."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import events
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tui.widgets.prompt import PromptBar
+
+if TYPE_CHECKING:
+    from tui.app import SprintoptApp
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class TooSmall(Static):
+    """Covers the screen (its CSS shows it) while the terminal is below the minimum size."""
+
+    def on_mount(self) -> None:
+        self.say()
+
+    def say(self) -> None:
+        w, h = self.app.size
+        self.update(
+            f"This terminal is {w}×{h}: sprintopt needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
+            "Enlarge the window. Keys still work: q quits, ? shows help."
+        )
+
+
+class BaseScreen(Screen):
+    """A screen of this app: knows its source and says when the terminal is too small."""
+
+    @property
+    def tui(self) -> SprintoptApp:
+        return cast("SprintoptApp", self.app)
+
+    def on_mount(self) -> None:
+        self.mount(TooSmall())
+
+    def prompt_open(self) -> bool:
+        return any(p.is_open for p in self.query(PromptBar))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a prompt is open the screen's keys are off: keys typed right after the one
+        # that opened it (typeahead over SSH) reach the bindings before the prompt has focus,
+        # and must not toggle, freeze or accept anything on their way.
+        if self.prompt_open():
+            return False
+        return self.enabled(action)
+
+    def enabled(self, action: str) -> bool | None:
+        """Whether the screen's ``action`` is available now (screens override this)."""
+        return True
+
+    def on_resize(self, _event: events.Resize) -> None:
+        for notice in self.query(TooSmall):
+            notice.say()

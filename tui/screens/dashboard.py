@@ -1,0 +1,162 @@
+"""The dashboard: header, trial table, event feed and charts of one session, polled live."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from engine.views import Dashboard
+from tui.messages import DashboardLoaded, EngineFailed
+from tui.screens.base import BaseScreen
+from tui.screens.proposal import ProposalScreen
+from tui.screens.sessions import SessionsScreen
+from tui.screens.trial import TrialScreen
+from tui.widgets.charts import ChartsPane
+from tui.widgets.event_feed import EventFeed
+from tui.widgets.header import SessionHeader
+from tui.widgets.prompt import PromptBar
+from tui.widgets.trials_table import TrialsTable
+
+
+class DashboardScreen(BaseScreen):
+    BINDINGS = [
+        Binding("p", "review", "Proposal"),
+        Binding("slash", "filter", "Filter"),
+        Binding("left_square_bracket", "sprint(-1)", "Prev sprint", key_display="["),
+        Binding("right_square_bracket", "sprint(1)", "Next sprint", key_display="]"),
+        Binding("1", "tab('trials')", "Trials", show=False),
+        Binding("2", "tab('events')", "Events", show=False),
+        Binding("3", "tab('charts')", "Charts", show=False),
+        Binding("v", "next_param", "Param", show=False),
+        Binding("r", "poll", "Refresh", show=False),
+        Binding("L", "sessions", "Sessions", show=False),
+    ]
+
+    dashboard: reactive[Dashboard | None] = reactive(None, always_update=True)
+    param: reactive[str] = reactive("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sprint: int | None = None  # None: follow the newest sprint
+        self._busy = False
+        self._waiting = False
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header").data_bind(DashboardScreen.dashboard)
+        with TabbedContent(initial="trials", id="tabs"):
+            with TabPane("1 Trials", id="trials"):
+                yield TrialsTable(id="trials-table")
+            with TabPane("2 Events", id="events"):
+                yield EventFeed(id="event-feed")
+            with TabPane("3 Charts", id="charts"):
+                yield ChartsPane(id="charts-pane").data_bind(param=DashboardScreen.param)
+        yield PromptBar(id="prompt")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(PromptBar).close()
+        self.query_one(TrialsTable).focus_table()
+        self.set_interval(self.tui.poll_seconds, self.action_poll)
+        self.action_poll()
+
+    # -- polling ---------------------------------------------------------------------------
+    def action_poll(self) -> None:
+        if not self._busy:
+            self._busy = True
+            self.load(self.sprint)
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def load(self, sprint: int | None) -> None:
+        try:
+            self.post_message(DashboardLoaded(self.tui.source.dashboard(sprint)))
+        except Exception as exc:  # a poll that fails is reported and retried at the next tick
+            self.post_message(EngineFailed(f"reading the session failed: {exc}"))
+
+    @on(DashboardLoaded)
+    def _loaded(self, message: DashboardLoaded) -> None:
+        self._busy = False
+        if self.sprint is not None and message.dashboard.shown != self.sprint:
+            return  # a poll from before the operator picked another sprint
+        self.dashboard = message.dashboard
+
+    @on(EngineFailed)
+    def _failed(self, message: EngineFailed) -> None:
+        self._busy = False
+        self.notify(message.text, severity="error", timeout=6)
+
+    def watch_dashboard(self, d: Dashboard | None) -> None:
+        if d is None:
+            return
+        table = self.query_one(TrialsTable)
+        rows = tuple(r for r in d.view.trials if r.sprint == d.shown)
+        table.params = tuple(dict.fromkeys(p for r in rows for p in r.params))
+        table.rows = rows
+        self.query_one(EventFeed).events = d.events
+        self.query_one(ChartsPane).data = d.charts
+        if d.charts and self.param not in d.charts.scatter:
+            self.param = next(iter(d.charts.scatter), "")
+        waiting = d.view.proposal is not None
+        if waiting and not self._waiting:
+            self.notify("A proposal waits for your decision: press p to review it.", timeout=10)
+            self.app.bell()
+        self._waiting = waiting
+        self.refresh_bindings()
+
+    # -- keys ------------------------------------------------------------------------------
+    def enabled(self, action: str) -> bool | None:
+        if action == "review":
+            return self.dashboard is not None and self.dashboard.view.proposal is not None
+        return True
+
+    def action_review(self) -> None:
+        self.app.push_screen(ProposalScreen())
+
+    def action_filter(self) -> None:
+        table = self.query_one(TrialsTable)
+        self.query_one(TabbedContent).active = "trials"
+        self.query_one(PromptBar).ask(
+            "filter", "filter /", table.filter_text, "state=pruned  x<0.3  relu  (Esc clears)"
+        )
+
+    @on(PromptBar.Changed)
+    def _filter_changed(self, message: PromptBar.Changed) -> None:
+        if message.purpose == "filter":
+            self.query_one(TrialsTable).filter_text = message.value
+
+    @on(PromptBar.Submitted)
+    def _filter_done(self, message: PromptBar.Submitted) -> None:
+        self.query_one(TrialsTable).filter_text = message.value
+
+    @on(PromptBar.Cancelled)
+    def _filter_cancelled(self, _message: PromptBar.Cancelled) -> None:
+        self.query_one(TrialsTable).filter_text = ""
+
+    def action_sprint(self, step: int) -> None:
+        d = self.dashboard
+        if d is None or d.shown is None or not d.view.sprints:
+            return
+        numbers = [s.number for s in d.view.sprints]
+        at = max(0, min(len(numbers) - 1, numbers.index(d.shown) + step))
+        self.sprint = None if at == len(numbers) - 1 else numbers[at]
+        self._busy = False
+        self.action_poll()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_next_param(self) -> None:
+        d = self.dashboard
+        names = list(d.charts.scatter) if d and d.charts else []
+        if names:
+            at = names.index(self.param) if self.param in names else -1
+            self.param = names[(at + 1) % len(names)]
+
+    def action_sessions(self) -> None:
+        self.app.push_screen(SessionsScreen())
+
+    @on(TrialsTable.Selected)
+    def _open_trial(self, message: TrialsTable.Selected) -> None:
+        self.app.push_screen(TrialScreen(message.sprint, message.number))

@@ -1,0 +1,64 @@
+"""Where the app's data comes from and where its actions go: one session through the engine.
+
+Screens call a :class:`Source` only from thread workers. :class:`EngineSource` is the real one;
+tests may hand the app another object with the same methods (pinned data for snapshots).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from engine.operations import enqueue_copy, fail_trial, requeue_trial
+from engine.records import DecisionRecord
+from engine.review import ProposalView, proposal_view
+from engine.sprint import SprintPlan
+from engine.store import mask_url
+from engine.views import Dashboard, TrialDetail, Watch
+
+
+class Source(Protocol):
+    name: str
+    where: str  # the storage, fit to show (no password)
+
+    def dashboard(self, sprint: int | None = None) -> Dashboard: ...
+    def trial(self, sprint: int, number: int) -> TrialDetail: ...
+    def proposal(self) -> ProposalView | None: ...
+    def decide(self, action: str, plan: SprintPlan | None, note: str) -> DecisionRecord: ...
+    def fail(self, sprint: int, number: int) -> None: ...
+    def requeue(self, sprint: int, number: int) -> None: ...
+    def enqueue(self, params: Mapping[str, Any]) -> int: ...
+    def close(self) -> None: ...
+
+
+class EngineSource:
+    """A session read through :class:`engine.views.Watch` and changed through the engine."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name = name
+        self.where = mask_url(url)
+        self.watch = Watch(name, url)
+
+    def dashboard(self, sprint: int | None = None) -> Dashboard:
+        return self.watch.dashboard(sprint)
+
+    def trial(self, sprint: int, number: int) -> TrialDetail:
+        return self.watch.trial(sprint, number)
+
+    def proposal(self) -> ProposalView | None:
+        return proposal_view(self.watch.session)
+
+    def decide(self, action: str, plan: SprintPlan | None, note: str) -> DecisionRecord:
+        return self.watch.session.decide(action, plan=plan, note=note)
+
+    def fail(self, sprint: int, number: int) -> None:
+        fail_trial(self.watch.session, sprint, number)
+
+    def requeue(self, sprint: int, number: int) -> None:
+        requeue_trial(self.watch.session, sprint, number)
+
+    def enqueue(self, params: Mapping[str, Any]) -> int:
+        return enqueue_copy(self.watch.session, params)
+
+    def close(self) -> None:
+        self.watch.close()

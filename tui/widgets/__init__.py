@@ -1,0 +1,1 @@
+"""Widgets: each renders what its attributes hold and posts messages up to its screen."""

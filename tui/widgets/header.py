@@ -1,0 +1,76 @@
+"""The dashboard's header: session, sprint, fidelity, progress, pace, best, a waiting proposal."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from engine.views import Dashboard
+from tui import format as fmt
+
+
+def _lines(d: Dashboard) -> tuple[Text, Text, Text]:
+    view, p = d.view, d.progress
+    s = p.sprint
+    state = view.state + (", stop requested" if view.stop_requested else "")
+    top = Text.assemble(("session ", "dim"), (view.name, "bold"), f" · {state}")
+    if s is not None:
+        total = max(view.planned_sprints, len(view.sprints))
+        top.append(f" · sprint {s.number}/{total} ")
+        top.append(s.name, "bold")
+        top.append(f" [{s.fidelity}] {s.sampler}/{s.pruner}")
+        newest = view.sprints[-1].number if view.sprints else s.number
+        if s.number != newest:
+            top.append(f" (newest: {newest})", "bold")
+    c = s.counts if s else {}
+    budget = s.budget if s else 0
+    counts = ", ".join(f"{c.get(k, 0)} {k}" for k in ("complete", "pruned", "failed"))
+    progress = Text.assemble(
+        ("done ", "dim"), (f"{p.done}/{budget}", "bold"), f" ({counts}) · {p.running} running"
+    )
+    if p.waiting:
+        progress.append(f", {p.waiting} queued")
+    progress.append(f" · workers {view.workers_alive}")
+    if view.workers_alive == 0 and view.state == "running":
+        progress.append(" (none alive!)", "bold reverse")
+    progress.append(f" · {fmt.duration(p.per_trial)}/trial")
+    if p.eta is not None:
+        progress.append(f" · ~{fmt.duration(p.eta)} left")
+    best = Text.assemble(("best ", "dim"))
+    if view.best_value is None:
+        best.append("- (no completed trial yet)")
+    else:
+        best.append(fmt.num(view.best_value, 6), "bold")
+        best.append(f" (sprint {view.best_sprint}) {fmt.config(view.best_params)}")
+    return top, progress, best
+
+
+class SessionHeader(Vertical):
+    """Shows a :class:`Dashboard`; the banner line appears while a proposal waits."""
+
+    dashboard: reactive[Dashboard | None] = reactive(None, always_update=True)
+
+    def compose(self) -> ComposeResult:
+        yield Static("connecting…", id="header-lines")
+        yield Static("", id="proposal-banner")
+
+    def watch_dashboard(self, d: Dashboard | None) -> None:
+        banner = self.query_one("#proposal-banner", Static)
+        if d is None:
+            banner.display = False
+            return
+        lines = _lines(d)
+        self.query_one("#header-lines", Static).update(Text("\n").join(lines))
+        proposal = d.view.proposal
+        banner.display = proposal is not None
+        if proposal is not None:
+            banner.update(
+                f"▶ PROPOSAL WAITING: sprint {proposal.after_sprint} closed and the advisor "
+                f"proposes {proposal.plan.name}. Press p to review it."
+            )
+        elif d.view.state == "finished":
+            banner.display = True
+            banner.update("■ SESSION FINISHED: every planned sprint has run.")

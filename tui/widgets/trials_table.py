@@ -1,0 +1,234 @@
+"""The live trial table: one row per trial of the shown sprint, sortable and filterable.
+
+Updates are incremental: when the shown rows keep their order only the changed cells are
+rewritten, so a poll of a long sprint costs little on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from engine.readmodel import TrialRow
+from tui import format as fmt
+from tui import parsing
+
+FIXED = ("#", "state", "value", "step", "fidelity")
+
+
+def _fields(r: TrialRow) -> dict[str, Any]:
+    return {
+        "#": r.number,
+        "number": r.number,
+        "state": r.state,
+        "value": r.value,
+        "step": r.step,
+        "fidelity": r.fidelity,
+        "worker": r.worker,
+        **r.params,
+    }
+
+
+def _cells(r: TrialRow, params: Sequence[str]) -> tuple[Any, ...]:
+    right = "right"
+    return (
+        Text(str(r.number), justify=right),
+        fmt.state(r.state),
+        Text(fmt.num(r.value, 6), justify=right),
+        Text(fmt.num(r.step), justify=right),
+        r.fidelity,
+        *(Text(fmt.num(r.params.get(p), 4), justify=right) for p in params),
+    )
+
+
+def _width(cell: Any) -> int:
+    return cell_len(cell.plain if isinstance(cell, Text) else cell)
+
+
+def _value(r: TrialRow, column: str) -> Any:
+    """The value a column sorts by."""
+    if column == "#":
+        return r.number
+    if column in ("state", "value", "step", "fidelity"):
+        return getattr(r, column)
+    return r.params.get(column)
+
+
+def _sort_key(value: Any) -> tuple[int, float, str]:
+    if value is None:
+        return (2, 0.0, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A row as the table shows it, kept while the trial does not change."""
+
+    row: TrialRow
+    cells: tuple[Any, ...]
+    widths: tuple[int, ...]
+    text: str  # what a plain word in the filter is looked for in
+
+
+class TrialsTable(Vertical):
+    """Shows ``rows``; ``filter_text`` and the sort column narrow and order them."""
+
+    BINDINGS = [
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+    ]
+
+    rows: reactive[tuple[TrialRow, ...]] = reactive((), always_update=True)
+    params: reactive[tuple[str, ...]] = reactive(())
+    filter_text: reactive[str] = reactive("")
+    sort_column: reactive[str] = reactive("#")
+    sort_reverse: reactive[bool] = reactive(True)
+
+    @dataclass
+    class Selected(Message):
+        """The operator opened a trial (Enter)."""
+
+        sprint: int
+        number: int
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._columns: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
+        self._keys: list[str] = []
+        self._cells: list[tuple[Any, ...]] = []
+        self._shown: dict[str, _Shown] = {}  # by row key; rebuilt when the columns change
+        self._shown_params: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="trials-data")
+        yield Static("", id="trials-status")
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    def watch_rows(self) -> None:
+        self._refresh()
+
+    def watch_params(self) -> None:
+        self._refresh()
+
+    def watch_filter_text(self) -> None:
+        self._refresh()
+
+    def watch_sort_column(self) -> None:
+        self._refresh()
+
+    def watch_sort_reverse(self) -> None:
+        self._refresh()
+
+    def action_sort_next(self) -> None:
+        columns = list(FIXED) + list(self.params)
+        at = columns.index(self.sort_column) if self.sort_column in columns else -1
+        self.sort_column = columns[(at + 1) % len(columns)]
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+
+    def _prepared(self) -> list[tuple[str, _Shown]]:
+        """Every row with its cells, reusing those of rows unchanged since the last poll."""
+        if self.params != self._shown_params:
+            self._shown, self._shown_params = {}, self.params
+        old, new = self._shown, {}
+        out = []
+        for r in self.rows:
+            key = f"{r.sprint}:{r.number}"
+            shown = old.get(key)
+            if shown is None or shown.row != r:
+                cells = _cells(r, self.params)
+                text = " ".join(c.plain if isinstance(c, Text) else c for c in cells).lower()
+                shown = _Shown(r, cells, tuple(_width(c) for c in cells), text)
+            new[key] = shown
+            out.append((key, shown))
+        self._shown = new
+        return out
+
+    def visible(self) -> list[TrialRow]:
+        """The rows the table shows, filtered and sorted."""
+        return [s.row for _, s in self._visible(self._prepared())]
+
+    def _visible(self, rows: list[tuple[str, _Shown]]) -> list[tuple[str, _Shown]]:
+        terms = parsing.filter_terms(self.filter_text)
+        if terms:
+            rows = [(k, s) for k, s in rows if parsing.matches(terms, _fields(s.row), s.text)]
+        column = self.sort_column
+        return sorted(
+            rows, key=lambda ks: _sort_key(_value(ks[1].row, column)), reverse=self.sort_reverse
+        )
+
+    def _refresh(self) -> None:
+        if not self.is_mounted:
+            return
+        table = self.query_one(DataTable)
+        everything = self._prepared()
+        rows = self._visible(everything)
+        keys = [k for k, _ in rows]
+        cells = [s.cells for _, s in rows]
+        columns = FIXED + tuple(self.params)
+        # Widths are set here, not measured by the table when idle, so a poll shows at once;
+        # they cover every row, so a filter does not make the columns jump.
+        widths = tuple(
+            max(w)
+            for w in zip(
+                (cell_len(c) for c in columns), *(s.widths for _, s in everything), strict=True
+            )
+        )
+        if (columns, widths) != self._columns:
+            table.clear(columns=True)
+            for c, w in zip(columns, widths, strict=True):
+                table.add_column(c, key=c, width=w)
+            self._columns, self._keys, self._cells = (columns, widths), [], []
+        if keys == self._keys:
+            for key, old, new in zip(keys, self._cells, cells, strict=True):
+                if old is not new and old != new:
+                    for c, a, b in zip(columns, old, new, strict=True):
+                        if a != b:
+                            table.update_cell(key, c, b)
+        else:
+            self._rebuild(table, keys, cells)
+        self._keys, self._cells = keys, cells
+        self._status(len(rows))
+
+    def _rebuild(self, table: DataTable, keys: list[str], cells: list[tuple[Any, ...]]) -> None:
+        at = table.cursor_row
+        current = self._keys[at] if 0 <= at < len(self._keys) else None
+        table.clear()
+        for key, row in zip(keys, cells, strict=True):
+            table.add_row(*row, key=key)
+        if current in keys:
+            table.move_cursor(row=keys.index(current), animate=False)
+
+    def _status(self, shown: int) -> None:
+        arrow = "↓" if self.sort_reverse else "↑"
+        text = f"{shown} of {len(self.rows)} trials · sorted by {self.sort_column} {arrow} (s, S)"
+        if self.filter_text:
+            text += f" · filter: {self.filter_text} (/ to change)"
+        else:
+            text += " · / to filter"
+        self.query_one("#trials-status", Static).update(text)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        sprint, number = str(event.row_key.value).split(":")
+        self.post_message(self.Selected(int(sprint), int(number)))
+
+    def focus_table(self) -> None:
+        self.query_one(DataTable).focus()
