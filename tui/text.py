@@ -26,19 +26,19 @@ def format_status(view: SessionView) -> str:
     lines = [
         f"session {view.name}: {state}, {view.direction}, {view.workers_alive} worker(s) alive"
     ]
+    # Fits 80 columns: the variable-width fidelity goes last.
     lines.append(
-        f"{'#':>2}  {'sprint':<12} {'state':<8} {'fidelity':<28} {'sampler':<7} "
-        f"{'pruner':<9} {'done/budget':>11} {'pruned':>6} {'failed':>6} {'running':>7}  "
-        "best"
+        f"{'#':>2} {'sprint':<10} {'state':<7} {'trials':>7} {'pruned':>6} "
+        f"{'failed':>6} {'run':>3}  {'best':<10}  fidelity, sampler/pruner"
     )
     for s in view.sprints:
         c = s.counts
         done = sum(c.get(k, 0) for k in ("complete", "pruned", "failed"))
         best = "-" if s.best_value is None else _fmt(s.best_value)
         lines.append(
-            f"{s.number:>2}  {s.name:<12} {s.state:<8} {s.fidelity:<28} {s.sampler:<7} "
-            f"{s.pruner:<9} {f'{done}/{s.budget}':>11} {c.get('pruned', 0):>6} "
-            f"{c.get('failed', 0):>6} {c.get('running', 0):>7}  {best}"
+            f"{s.number:>2} {s.name[:10]:<10} {s.state:<7} {f'{done}/{s.budget}':>7} "
+            f"{c.get('pruned', 0):>6} {c.get('failed', 0):>6} {c.get('running', 0):>3}  "
+            f"{best:<10}  {s.fidelity}, {s.sampler}/{s.pruner}"
         )
     if view.best_value is not None:
         lines.append(
