@@ -80,6 +80,7 @@ def follow(session: Session, auto_approve: bool, pids: list[int], interval: floa
             print(line, flush=True)
             last = line
         if view.state == "finished":
+            _await_exit(pids)
             return 0
         if view.state == "awaiting" and not auto_approve:
             print(f"a proposal waits: sprintopt approve {view.name}")
@@ -92,6 +93,13 @@ def follow(session: Session, auto_approve: bool, pids: list[int], interval: floa
             )
             return 1
         time.sleep(interval)
+
+
+def _await_exit(pids: list[int], timeout: float = 10.0) -> None:
+    """Give the workers a moment to notice the end, so a summary shows them gone."""
+    deadline = time.monotonic() + timeout
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _progress_line(view: SessionView) -> str:
@@ -180,6 +188,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(format_status(session_view(session)))
     print(f"\nthe session lives in sessions/{name}.db; look at it with:")
+    print(f"  sprintopt attach {name}      (the terminal app; q quits)")
     print(f"  sprintopt status {name}")
     print(f"  sprintopt export {name} --format csv -o {name}.csv")
     print(f"  optuna-dashboard sqlite:///sessions/{name}.db   (if you have it installed)")
