@@ -43,8 +43,10 @@ def main() -> None:
     start = time.perf_counter()
     recorder = Recorder()
     score = objective(config, fidelity, recorder)
-    print(f"default configuration at {fidelity.describe()}: calibrated validation score "
-          f"{score:.4f} in {time.perf_counter() - start:.0f} s")
+    print(
+        f"default configuration at {fidelity.describe()}: calibrated validation score "
+        f"{score:.4f} in {time.perf_counter() - start:.0f} s"
+    )
     print("per-epoch validation:", [round(v, 4) for _, v in recorder.reports])
     print("test:", json.dumps(recorder.attrs.get("test"), indent=1))
 

@@ -1,0 +1,64 @@
+"""The strategy benchmark's pipeline driver on Branin, one seed: it spends what it says and
+its recommendation gets better with the budget."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.pipelines import at_budget, normalized_regret, one_blas_thread, run_method
+from bench.problems import problems
+
+BUDGET = 8.0
+
+
+@pytest.fixture(scope="module")
+def branin():
+    return problems()["branin"]
+
+
+@pytest.fixture(scope="module")
+def run(branin):
+    with one_blas_thread():
+        return run_method(branin, "sprints", seed=0, budget=BUDGET, acq="sampling")
+
+
+def test_budget_is_charged_per_epoch_and_train_fraction(run) -> None:
+    # branin.toml: scout 20 trials at 1 of 9 epochs on 1/4 of the data, warm-up 12 at 3 on 1/2.
+    scout, warmup, full = run.evaluations[:20], run.evaluations[20:32], run.evaluations[32:]
+    assert all(math.isclose(e.cost, 1 / 9 * 0.25) for e in scout)
+    assert all(math.isclose(e.cost, 3 / 9 * 0.5) for e in warmup)
+    # Hyperband stops trials at 1 or 3 epochs of 9; the rest ran all 9.
+    costs = {round(e.cost * 9) for e in full}
+    assert costs <= {1, 3, 9} and 9 in costs
+    assert all(e.full == math.isclose(e.cost, 1.0) for e in run.evaluations)
+    total = 0.0
+    for e in run.evaluations:
+        total += e.cost
+        assert math.isclose(e.spent, total)
+    # No trial starts once the budget is spent; the one in flight may overrun it.
+    assert all(e.spent < BUDGET for e in run.evaluations[:-1])
+    assert run.evaluations[-1].spent - run.evaluations[-1].cost < BUDGET
+
+
+def test_the_pipeline_runs_three_sprints_with_the_advisor_between(run) -> None:
+    sprints = run.notes["sprints"]
+    assert [s["sprint"] for s in sprints] == ["scout", "warmup", "full"]
+    assert [s["trials"] for s in sprints[:2]] == [20, 12]
+    assert sprints[1]["gate"]["pairs"] >= 4  # carry-over and probes were re-evaluated
+    assert all(s["holds_optimum"] for s in sprints)
+
+
+def test_regret_falls_with_the_budget(run, branin) -> None:
+    reference = 30.0  # about Branin's median over its box
+    levels = [0.5, 2.6, BUDGET]
+    regret = [
+        normalized_regret(at_budget(run.trajectory, b), branin.optimum, reference, False)
+        for b in levels
+    ]
+    assert regret == sorted(regret, reverse=True)
+    assert regret[-1] < regret[0]
+    assert regret[-1] < 0.05
+    # Values are only read at budgets already spent.
+    assert math.isnan(at_budget(run.trajectory, run.evaluations[0].spent / 2))
