@@ -1,10 +1,9 @@
 """The strategy benchmark's methods, each run in-process on in-memory Optuna studies.
 
-Every method spends one budget counted in full-fidelity evaluations: a trial that ran e epochs
-of a max of E on a training fraction t costs e / E * t (a pruned trial: the epochs it ran). What
-a method recommends at any moment is its best configuration at the highest fidelity it has
-measured (a full-fidelity value beats any lower-fidelity one, however good); the regret is that
-configuration's value at full fidelity.
+Each method spends one budget counted in full-fidelity evaluations (bench/metering.py) and
+returns its evaluations; ``run_method`` turns them into the recommendation's trajectory
+(bench/regret.py). The sprint pipeline runs the engine's own pieces: ``planned_sprint``,
+``make_sampler``, ``make_pruner``, ``advisor.propose`` and ``advisor.fit_carry_over``.
 """
 
 from __future__ import annotations
@@ -12,65 +11,27 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal
 
-import numpy as np
 import optuna
-from optuna.trial import Trial, TrialState
 
+from bench.metering import Evaluation, Meter, SilentReporter, new_study, run_study
 from bench.problems import Problem
+from bench.regret import rank_key, tag, trajectory
 from engine import advisor
-from engine.advisor.gate import CARRIED, fidelity_gate
-from engine.objective import Fidelity, Objective, TrialPruned
+from engine.advisor.gate import fidelity_gate
+from engine.objective import Fidelity
 from engine.pruners import make_pruner
 from engine.samplers import make_sampler
-from engine.space import Space
 from engine.sprint import SprintPlan, planned_sprint, study_name
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 AcqOptimizer = Literal["auto", "lbfgs", "sampling"]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One finished trial: the budget spent once it ended, and what it measured where."""
-
-    spent: float
-    cost: float
-    level: float  # epochs reached / max epochs x train fraction
-    full: bool  # measured at full fidelity: the value is the true one
-    value: float
-    config: Mapping[str, Any]
-
-
-@dataclass
-class Meter:
-    """Charges each trial its share of a full-fidelity evaluation and logs what it measured."""
-
-    max_steps: float
-    budget: float
-    evaluations: list[Evaluation] = field(default_factory=list)
-    spent: float = 0.0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.spent >= self.budget - 1e-9
-
-    def record(
-        self, steps: int, fidelity: Fidelity, value: float, config: Mapping[str, Any]
-    ) -> None:
-        share = min(steps / self.max_steps, 1.0)
-        cost = share * fidelity.train_fraction
-        self.spent += cost
-        full = share >= 1.0 and fidelity.train_fraction == 1.0 and fidelity.valid_fraction == 1.0
-        self.evaluations.append(
-            Evaluation(self.spent, cost, cost, full, float(value), dict(config))
-        )
 
 
 @dataclass
@@ -87,78 +48,41 @@ class Run:
     wall: float
     notes: dict[str, Any] = field(default_factory=dict)
     cpu: float = math.nan  # CPU seconds: what the run costs on an idle core
+    acq: str = "auto"  # the GP acquisition optimiser it ran with
 
 
-class MeteredReporter:
-    """The reporter objectives get here: the pruner may stop the trial; epochs are counted."""
-
-    def __init__(self, trial: Trial, prunes: bool) -> None:
-        self._trial, self._prunes = trial, prunes
-        self.step, self.value = 0, math.nan
-
-    def report(self, value: float, step: int) -> None:
-        self.step, self.value = max(self.step, int(step)), float(value)
-        self._trial.report(float(value), int(step))
-        if self._prunes and self._trial.should_prune():
-            raise TrialPruned(f"pruned at step {step}")
-
-    def set_attr(self, key: str, value: Any) -> None:
-        self._trial.set_user_attr(key, value)
+# The operator: from the proposal and the plan of the sprint just closed, the next plan and
+# the configurations it re-evaluates first.
+Decide = Callable[[advisor.Proposal, SprintPlan], tuple[SprintPlan, list[dict[str, Any]]]]
 
 
-def run_study(
-    study: optuna.Study,
-    space: Space,
-    fidelity: Fidelity,
-    objective: Objective,
-    meter: Meter,
-    prunes: bool,
-    trials: int | None = None,
-    carried: Sequence[Mapping[str, Any]] = (),
-) -> None:
-    """Ask, evaluate, tell (as engine.runner does, minus storage), until ``trials`` or budget."""
-    for params in carried:
-        study.enqueue_trial(dict(params), user_attrs={CARRIED: True})
-    done = 0
-    while (trials is None or done < trials) and not meter.exhausted:
-        trial = study.ask(space.to_optuna())
-        config = space.config(trial.params)
-        reporter = MeteredReporter(trial, prunes)
-        try:
-            value = objective(config, fidelity, reporter)
-        except TrialPruned:
-            study.tell(trial, state=TrialState.PRUNED)
-            meter.record(reporter.step, fidelity, reporter.value, config)
-        else:
-            study.tell(trial, float(value))
-            meter.record(max(reporter.step, fidelity.steps), fidelity, value, config)
-        done += 1
+def accept(
+    proposal: advisor.Proposal, closed: SprintPlan
+) -> tuple[SprintPlan, list[dict[str, Any]]]:
+    """``--auto-approve``: the proposal as it stands."""
+    return proposal.plan, list(proposal.carry_over)
 
 
-def _study(name: str, problem: Problem, sampler: Any, pruner: Any = None) -> optuna.Study:
-    # A fixed name, as the engine gives its studies: Hyperband assigns trials to brackets by
-    # a hash of the study's name, and Optuna's default name is a random UUID.
-    direction = "maximize" if problem.maximize else "minimize"
-    return optuna.create_study(study_name=name, direction=direction, sampler=sampler, pruner=pruner)
-
-
-# -- the methods ------------------------------------------------------------------------
-Decide = Callable[[advisor.Proposal, SprintPlan], SprintPlan]
-
-
-def accept(proposal: advisor.Proposal, closed: SprintPlan) -> SprintPlan:
-    """``--auto-approve``: the proposal's plan as it stands."""
-    return proposal.plan
-
-
-def pruner_follows_gate(proposal: advisor.Proposal, closed: SprintPlan) -> SprintPlan:
+def pruner_follows_gate(
+    proposal: advisor.Proposal, closed: SprintPlan
+) -> tuple[SprintPlan, list[dict[str, Any]]]:
     """What-if (not the advisor's rule): a failed fidelity gate also stops Hyperband from
     pruning below the fidelity just measured, as it would on the ranking the gate distrusts."""
-    plan = proposal.plan
+    plan, carry = accept(proposal, closed)
     if proposal.evidence["gate"]["passed"] is False and plan.pruner == "hyperband":
         floor = min(closed.fidelity.steps, plan.fidelity.steps)
-        return plan.with_changes(min_resource=max(plan.min_resource, floor))
-    return plan
+        plan = plan.with_changes(min_resource=max(plan.min_resource, floor))
+    return plan, carry
+
+
+def gate_fix(
+    proposal: advisor.Proposal, closed: SprintPlan
+) -> tuple[SprintPlan, list[dict[str, Any]]]:
+    """What-if: as :func:`pruner_follows_gate`, and no carry-over after a failed gate: the
+    carried configurations were ranked at a fidelity the gate has not vouched for, and as the
+    first trials of the next sprint they would seed its sampler's model."""
+    plan, carry = pruner_follows_gate(proposal, closed)
+    return plan, [] if proposal.evidence["gate"]["passed"] is False else carry
 
 
 def sprints(
@@ -190,7 +114,7 @@ def sprints(
             plan.sampler, plan.space, sampler_seed, plan.n_startup_trials, acq_optimizer=acq
         )
         name = study_name(f"{spec.session.name}-{seed}", number, plan.name)
-        study = _study(name, problem, sampler, plan.make_pruner())
+        study = new_study(name, problem.maximize, sampler, plan.make_pruner())
         start = meter.spent
         run_study(
             study,
@@ -213,8 +137,8 @@ def sprints(
         history.append(closed)
         if proposal is None:
             break
-        decided = decide(proposal, plan)
-        carried = advisor.fit_carry_over(proposal.carry_over, proposal.plan.space, decided.space)
+        decided, carry = decide(proposal, plan)
+        carried = advisor.fit_carry_over(carry, proposal.plan.space, decided.space)
         plan, number = decided, number + 1
     return {"evaluations": meter.evaluations, "notes": {"sprints": notes}}
 
@@ -247,9 +171,9 @@ def tpe_hyperband(problem: Problem, seed: int, budget: float, acq: AcqOptimizer)
     """Optuna TPE (the engine's settings) with Hyperband over the full epoch range."""
     spec = problem.spec(seed)
     space, fidelity = spec.to_space(), problem.full_fidelity()
-    study = _study(
+    study = new_study(
         f"{problem.name}-tpe+hyperband-{seed}",
-        problem,
+        problem.maximize,
         make_sampler("tpe", space, seed),
         make_pruner("hyperband", fidelity.steps),
     )
@@ -262,7 +186,8 @@ def _full_fidelity(kind: Literal["tpe", "random"]) -> Callable[..., dict[str, An
     def method(problem: Problem, seed: int, budget: float, acq: AcqOptimizer) -> dict[str, Any]:
         spec = problem.spec(seed)
         space = spec.to_space()
-        study = _study(f"{problem.name}-{kind}-{seed}", problem, make_sampler(kind, space, seed))
+        sampler = make_sampler(kind, space, seed)
+        study = new_study(f"{problem.name}-{kind}-{seed}", problem.maximize, sampler)
         meter = Meter(spec.fidelity.max, budget)
         run_study(study, space, problem.full_fidelity(), problem.objective, meter, prunes=False)
         return {"evaluations": meter.evaluations}
@@ -286,7 +211,7 @@ def gp_minimize(problem: Problem, seed: int, budget: float, acq: AcqOptimizer) -
     def func(point: list[Any]) -> float:
         params = {p.name: _decode(p, v) for p, v in zip(space.params, point, strict=True)}
         config = space.config(params)
-        value = problem.objective(config, fidelity, _Count())
+        value = problem.objective(config, fidelity, SilentReporter())
         meter.record(fidelity.steps, fidelity, value, config)
         return sign * float(value)
 
@@ -302,14 +227,6 @@ def gp_minimize(problem: Problem, seed: int, budget: float, acq: AcqOptimizer) -
             random_state=seed,
         )
     return {"evaluations": meter.evaluations}
-
-
-class _Count:
-    def report(self, value: float, step: int) -> None:
-        pass
-
-    def set_attr(self, key: str, value: Any) -> None:
-        pass
 
 
 def top_k(
@@ -329,15 +246,16 @@ def top_k(
     meter = Meter(spec.fidelity.max, budget)
     k = max(1, int(round(budget / 2)))
     n = max(k, int(math.floor((budget - k) * spec.fidelity.max + 1e-9)))
-    study = _study(f"{problem.name}-top-k-{seed}", problem, make_sampler("random", space, seed))
+    sampler = make_sampler("random", space, seed)
+    study = new_study(f"{problem.name}-top-k-{seed}", problem.maximize, sampler)
     run_study(study, space, one, problem.objective, meter, prunes=False, trials=n)
-    screened = sorted(meter.evaluations, key=lambda e: _key(e, problem.maximize), reverse=True)
+    screened = sorted(meter.evaluations, key=lambda e: rank_key(e, problem.maximize), reverse=True)
     meter.budget = math.inf  # the k full trainings are decided on already
     for e in screened[:k]:
-        tag = _tag(e.config)
-        if tag not in trained:
-            trained[tag] = float(problem.objective(dict(e.config), full, _Count()))
-        meter.record(full.steps, full, trained[tag], e.config)
+        key = tag(e.config)
+        if key not in trained:
+            trained[key] = float(problem.objective(dict(e.config), full, SilentReporter()))
+        meter.record(full.steps, full, trained[key], e.config)
     return {"evaluations": meter.evaluations}
 
 
@@ -352,50 +270,11 @@ METHODS: dict[str, Callable[..., dict[str, Any]]] = {
 # What-ifs, run only when asked for (--methods): an advisor rule and a final-sprint choice.
 VARIANTS: dict[str, Callable[..., dict[str, Any]]] = {
     "sprints/gated-pruner": partial(sprints, decide=pruner_follows_gate),
+    "sprints/gate-fix": partial(sprints, decide=gate_fix),
     "sprints/gp-final": partial(sprints, final={"sampler": "gp", "pruner": "none"}),
 }
 # The top-k baseline is not anytime: it is run once per budget on the grid, not once in all.
 PER_BUDGET = frozenset({"top-k"})
-
-
-# -- recommendations and regret ---------------------------------------------------------
-def _key(e: Evaluation, maximize: bool) -> tuple[float, float]:
-    return (e.level, e.value if maximize else -e.value)
-
-
-def trajectory(
-    evaluations: Iterable[Evaluation], problem: Problem, cache: dict[str, float] | None = None
-) -> list[tuple[float, float]]:
-    """(spent, full-fidelity value of the recommendation) each time the recommendation moves."""
-    cache = {} if cache is None else cache
-    best: Evaluation | None = None
-    out: list[tuple[float, float]] = []
-    for e in evaluations:
-        if best is not None and _key(e, problem.maximize) <= _key(best, problem.maximize):
-            continue
-        best = e
-        if e.full:
-            out.append((e.spent, e.value))
-            continue
-        tag = _tag(e.config)
-        if tag not in cache:
-            cache[tag] = problem.true_value(e.config)
-        out.append((e.spent, cache[tag]))
-    return out
-
-
-def _tag(config: Mapping[str, Any]) -> str:
-    return repr(sorted(config.items()))
-
-
-def at_budget(points: Sequence[tuple[float, float]], budget: float) -> float:
-    """The recommendation's value once ``budget`` was spent (nan before the first trial)."""
-    value = math.nan
-    for spent, v in points:
-        if spent > budget + 1e-9:
-            break
-        value = v
-    return value
 
 
 def run_method(
@@ -403,7 +282,7 @@ def run_method(
     method: str,
     seed: int,
     budget: float,
-    acq: AcqOptimizer = "sampling",
+    acq: AcqOptimizer = "auto",
     grid: Sequence[float] = (),
 ) -> Run:
     """One method, one seed; per-budget methods run once per grid budget up to ``budget``."""
@@ -421,7 +300,7 @@ def run_method(
         evaluations, notes = out["evaluations"], out.get("notes", {})
         points = trajectory(evaluations, problem, cache)
     run = Run(problem.name, method, seed, budget, evaluations, points, _since(start), notes)
-    run.cpu = round(time.process_time() - cpu, 2)
+    run.cpu, run.acq = round(time.process_time() - cpu, 2), acq
     return run
 
 
@@ -440,21 +319,3 @@ def one_blas_thread() -> Any:
 
 def _since(start: float) -> float:
     return round(time.perf_counter() - start, 2)
-
-
-def normalized_regret(value: float, optimum: float, reference: float, maximize: bool) -> float:
-    """0 at the optimum, 1 at the median random configuration's value."""
-    if math.isnan(value):
-        return math.nan
-    gap = (optimum - value) if maximize else (value - optimum)
-    scale = abs(reference - optimum) or 1.0
-    return max(0.0, gap / scale)
-
-
-def summarize(values: Sequence[float]) -> tuple[float, float, float]:
-    """(median, 25th percentile, 75th percentile), ignoring nans."""
-    arr = np.array([v for v in values if not math.isnan(v)])
-    if arr.size == 0:
-        return math.nan, math.nan, math.nan
-    q1, med, q3 = np.percentile(arr, [25, 50, 75])
-    return float(med), float(q1), float(q3)

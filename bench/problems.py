@@ -24,6 +24,7 @@ else:  # pragma: no cover
 
 import numpy as np
 
+from bench.metering import SilentReporter
 from engine.objective import Fidelity, Objective, Reporter
 from engine.spec import Spec, spec_from_dict
 
@@ -60,15 +61,7 @@ class Problem:
 
     def true_value(self, config: Mapping[str, Any]) -> float:
         """The configuration's value at full fidelity (deterministic for every problem here)."""
-        return float(self.objective(dict(config), self.full_fidelity(), _Silent()))
-
-
-class _Silent:
-    def report(self, value: float, step: int) -> None:
-        pass
-
-    def set_attr(self, key: str, value: Any) -> None:
-        pass
+        return float(self.objective(dict(config), self.full_fidelity(), SilentReporter()))
 
 
 # -- test functions ---------------------------------------------------------------------
@@ -219,7 +212,7 @@ def problems() -> dict[str, Problem]:
             _like_branin("stinv", "bench.problems:styblinski_tang_inverse", _ST_NAMES, -5, 5),
             styblinski_tang_inverse,
             "inverse",
-            "Styblinski-Tang (4-d); epoch 1 ranks configurations inversely, epoch 3 on rightly",
+            "Styblinski-Tang (4-d); epoch 1 ranks configurations inversely, epoch 3 the right way",
             STYBLINSKI_TANG_MIN,
             ({n: STYBLINSKI_TANG_ARGMIN for n in _ST_NAMES},),
         ),

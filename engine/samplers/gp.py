@@ -37,8 +37,8 @@ class GPSampler(BaseSampler):
         self._space = space
         self._seed = seed
         self._n_initial = 10 if n_initial_points is None else max(1, n_initial_points)
-        # skopt's "auto" runs L-BFGS on all-real spaces (~0.5 s an ask); "sampling" scores
-        # random points only: coarser, several times faster (the strategy benchmark uses it).
+        # skopt's "auto" refines the best random candidates with L-BFGS; "sampling" only scores
+        # the candidates: coarser, and asks cost about a third less (the GP fit is the rest).
         self._acq_optimizer = acq_optimizer
         self._fallback = RandomSampler(seed=seed)
 

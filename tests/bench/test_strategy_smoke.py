@@ -7,24 +7,25 @@ import math
 
 import pytest
 
-from bench.pipelines import at_budget, normalized_regret, one_blas_thread, run_method
-from bench.problems import problems
+from bench.pipelines import Run, one_blas_thread, run_method
+from bench.problems import Problem, problems
+from bench.regret import at_budget, normalized_regret
 
 BUDGET = 8.0
 
 
 @pytest.fixture(scope="module")
-def branin():
+def branin() -> Problem:
     return problems()["branin"]
 
 
 @pytest.fixture(scope="module")
-def run(branin):
+def run(branin: Problem) -> Run:
     with one_blas_thread():
         return run_method(branin, "sprints", seed=0, budget=BUDGET, acq="sampling")
 
 
-def test_budget_is_charged_per_epoch_and_train_fraction(run) -> None:
+def test_budget_is_charged_per_epoch_and_train_fraction(run: Run) -> None:
     # branin.toml: scout 20 trials at 1 of 9 epochs on 1/4 of the data, warm-up 12 at 3 on 1/2.
     scout, warmup, full = run.evaluations[:20], run.evaluations[20:32], run.evaluations[32:]
     assert all(math.isclose(e.cost, 1 / 9 * 0.25) for e in scout)
@@ -42,7 +43,7 @@ def test_budget_is_charged_per_epoch_and_train_fraction(run) -> None:
     assert run.evaluations[-1].spent - run.evaluations[-1].cost < BUDGET
 
 
-def test_the_pipeline_runs_three_sprints_with_the_advisor_between(run) -> None:
+def test_the_pipeline_runs_three_sprints_with_the_advisor_between(run: Run) -> None:
     sprints = run.notes["sprints"]
     assert [s["sprint"] for s in sprints] == ["scout", "warmup", "full"]
     assert [s["trials"] for s in sprints[:2]] == [20, 12]
@@ -50,7 +51,7 @@ def test_the_pipeline_runs_three_sprints_with_the_advisor_between(run) -> None:
     assert all(s["holds_optimum"] for s in sprints)
 
 
-def test_regret_falls_with_the_budget(run, branin) -> None:
+def test_regret_falls_with_the_budget(run: Run, branin: Problem) -> None:
     reference = 30.0  # about Branin's median over its box
     levels = [0.5, 2.6, BUDGET]
     regret = [
