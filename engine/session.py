@@ -147,11 +147,14 @@ class Session:
         return self.store.decisions(self.record.id)
 
     # -- crash recovery ----------------------------------------------------------------------
-    def reap(self) -> None:
-        """Fail the trials of dead workers; each one's slot is handed back and it is re-queued."""
-        sprint = self.current()
+    def reap(self, sprint: SprintRecord | None = None, study: optuna.Study | None = None) -> None:
+        """Fail the trials of dead workers; each one's slot is handed back and it is re-queued.
+
+        A caller that already holds the current sprint (and its study) passes them in.
+        """
+        sprint = sprint or self.current()
         if sprint is not None and sprint.state == "running":
-            optuna.storages.fail_stale_trials(self.study(sprint))
+            optuna.storages.fail_stale_trials(study or self.study(sprint))
 
     def _on_stale_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self.requeue(study, trial, "stale")
@@ -164,9 +167,9 @@ class Session:
                 trial.params, user_attrs={RETRY_OF: trial.number}, skip_if_exists=False
             )
 
-    def recover_setup(self) -> None:
+    def recover_setup(self, sprint: SprintRecord | None = None) -> None:
         """Finish creating a sprint whose study or carry-over was not yet set up (idempotent)."""
-        sprint = self.current()
+        sprint = sprint or self.current()
         if sprint is None or sprint.state != "setup":
             return
         storage = self.store.optuna_storage(self._on_stale_trial)

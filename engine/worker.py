@@ -89,7 +89,10 @@ class Worker:
         if rec.state == "finished":
             log.info("session %s finished; worker %d exits", rec.name, self.id)
             return False
-        self.session.recover_setup()
+        sprint = self.session.current()  # one read of the sprints per turn
+        if sprint is not None and sprint.state == "setup":
+            self.session.recover_setup(sprint)
+            sprint = self.session.current()
         if rec.state == "awaiting":
             if self.opts.auto_approve and self.session.open_proposal() is not None:
                 try:
@@ -103,7 +106,6 @@ class Worker:
             else:
                 time.sleep(self.opts.poll)
             return True
-        sprint = self.session.current()
         if sprint is None or sprint.state != "running":
             time.sleep(self.opts.poll)
             return True
@@ -111,15 +113,15 @@ class Worker:
         return True
 
     def _work_on(self, sprint: SprintRecord) -> None:
-        # Reaping reads every running trial's heartbeat: once per heartbeat interval is enough.
-        if time.monotonic() - self._last_reap >= HEARTBEAT_INTERVAL:
-            self.session.reap()
-            self._last_reap = time.monotonic()
         if self._ctx is None or self._ctx.sprint.id != sprint.id:
             seed = self.session.spec.session.seed * 1_000_003 + sprint.number * 10_007 + self.id
             self._ctx = TrialContext(
                 self.session, sprint, self.session.study(sprint, seed), self.objective, self.id
             )
+        # Reaping reads every running trial's heartbeat: once per heartbeat interval is enough.
+        if time.monotonic() - self._last_reap >= HEARTBEAT_INTERVAL:
+            self.session.reap(sprint, self._ctx.study)
+            self._last_reap = time.monotonic()
         trials = self._ctx.study.get_trials(deepcopy=False)
         handed_back = self.session.store.retried_numbers(sprint.study_name)
         timed_out = self.session.timed_out(sprint)
