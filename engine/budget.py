@@ -16,15 +16,23 @@ from optuna.trial import FrozenTrial, TrialState
 OVER_BUDGET = "sprintopt.over_budget"
 #: Copies of earlier sprints' trials, added only to inform the sampler (``mix_fidelities``).
 HISTORY = "sprintopt.history_from"
+#: On a re-queued copy: the number of the trial whose slot it took over.
+RETRY_OF = "sprintopt.retry_of"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 def counting(trials: Sequence[FrozenTrial], handed_back: Collection[int]) -> list[FrozenTrial]:
-    """The trials that use up the sprint's budget (any state, queued ones included)."""
+    """The trials that use up the sprint's budget (any state, queued ones included).
+
+    A handed-back trial keeps its slot until its re-queued copy exists: the hand-back and the
+    copy are two writes, and a trial asked between them must not see a free slot (it would be
+    one over the budget once the copy lands).
+    """
+    requeued = {t.user_attrs.get(RETRY_OF) for t in trials}
     return [
         t
         for t in trials
-        if t.number not in handed_back
+        if not (t.number in handed_back and t.number in requeued)
         and not t.user_attrs.get(OVER_BUDGET)
         and HISTORY not in t.user_attrs
     ]

@@ -14,9 +14,8 @@ from typing import Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.budget import OVER_BUDGET
+from engine.budget import OVER_BUDGET, RETRY_OF
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord
-from engine.session import RETRY_OF
 
 EventKind = Literal["prune", "failure", "retry", "sprint", "proposal", "decision"]
 FAIL_REASON = "sprintopt.fail_reason"

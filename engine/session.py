@@ -8,20 +8,20 @@ import os
 import socket
 import warnings
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
-from engine.budget import HISTORY
+from engine.budget import HISTORY, RETRY_OF
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError
 from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
-from engine.store import Store
+from engine.store import GRACE_PERIOD, Store
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -29,7 +29,6 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 # We drive heartbeats ourselves around ask/tell (engine.runner), which Optuna does not expect.
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
-RETRY_OF = "sprintopt.retry_of"
 CARRIED = "sprintopt.carried_over"
 
 
@@ -153,8 +152,20 @@ class Session:
         A caller that already holds the current sprint (and its study) passes them in.
         """
         sprint = sprint or self.current()
-        if sprint is not None and sprint.state == "running":
-            optuna.storages.fail_stale_trials(study or self.study(sprint))
+        if sprint is None or sprint.state != "running":
+            return
+        study = study or self.study(sprint)
+        optuna.storages.fail_stale_trials(study)
+        # Optuna's check skips a trial that never beat (its worker died right after asking).
+        started_before = datetime.now() - timedelta(seconds=GRACE_PERIOD)
+        storage = self.store.optuna_storage(self._on_stale_trial)
+        for trial_id in self.store.unbeaten_trial_ids(sprint.study_name, started_before):
+            try:
+                if not storage.set_trial_state_values(trial_id, TrialState.FAIL):
+                    continue
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue  # it finished after all, or another process failed it first
+            self.requeue(study, storage.get_trial(trial_id), "stale")
 
     def _on_stale_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self.requeue(study, trial, "stale")

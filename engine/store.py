@@ -6,6 +6,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -489,6 +492,25 @@ class Store:
                 select(retries_t.c.trial_number).where(retries_t.c.study_name == study)
             )
             return {int(r[0]) for r in rows}
+
+    def unbeaten_trial_ids(self, study: str, started_before: datetime) -> list[int]:
+        """Running trials that never recorded a heartbeat and started before the given time.
+
+        A worker killed between asking for a trial and its first heartbeat leaves such a trial;
+        Optuna's own stale check skips trials without a heartbeat, so it would stay running
+        forever and hold its budget slot. Reads Optuna's tables (``trials``, ``studies``,
+        ``trial_heartbeats``; unchanged since Optuna 2.x). ``datetime_start`` is the asking
+        host's local time, as Optuna writes it.
+        """
+        query = text(
+            "SELECT t.trial_id FROM trials t JOIN studies s ON s.study_id = t.study_id "
+            "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+            "WHERE s.study_name = :study AND t.state = 'RUNNING' AND h.trial_id IS NULL "
+            "AND t.datetime_start < :before ORDER BY t.trial_id"
+        ).bindparams(bindparam("before", type_=DateTime))
+        with self.begin() as conn:
+            rows = conn.execute(query, {"study": study, "before": started_before})
+            return [int(r[0]) for r in rows]
 
     def count_sessions(self) -> int:
         with self.begin() as conn:

@@ -26,6 +26,14 @@ HERE = Path(__file__).parent
 
 def quadratic(config, fidelity, reporter):
     reporter.set_attr("cuda", os.environ.get("CUDA_VISIBLE_DEVICES"))
+    gate = HERE / "gate"
+    if gate.exists():  # hold every trial until this many worker processes have one running
+        (HERE / f"started-{os.getpid()}").write_text("1")
+        deadline = time.monotonic() + 60
+        while len(list(HERE.glob("started-*"))) < int(gate.read_text()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the other workers never started a trial")
+            time.sleep(0.05)
     slow = HERE / "slow"
     value = 0.0
     for step in range(1, fidelity.steps + 1):
@@ -78,6 +86,10 @@ class SessionDir:
             timeout=timeout,
             env=test_env(),
         )
+
+    def gate(self, workers: int) -> None:
+        """Hold each trial until that many worker processes have started one: they all race."""
+        (self.path / "gate").write_text(str(workers))
 
     def slow(self, seconds: float | None) -> None:
         flag = self.path / "slow"

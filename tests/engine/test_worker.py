@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import datetime, timedelta
 
 import optuna
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import DateTime, bindparam, create_engine, text
 
 from engine.errors import SessionError
 from engine.readmodel import session_view, trial_rows
 from engine.session import Session
 from engine.spec import load_spec
-from engine.store import mask_url
+from engine.store import GRACE_PERIOD, mask_url
 from engine.worker import WorkerOptions, run_worker
 
 
@@ -98,6 +99,40 @@ def test_three_sprints_auto_approved_with_carry_over(session_dir):
     assert all(t.user_attrs["sprintopt.fidelity"]["amount"] == 2 for t in carried)
     names = optuna.get_all_study_names(sd.url)
     assert names == ["t:1:a", "t:2:b", "t:3:c"]
+
+
+def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_reaped(session_dir):
+    # A worker killed between asking for a trial and its first heartbeat leaves a running
+    # trial that Optuna's stale check never looks at: it must not hold its slot forever.
+    sd = session_dir(sprints=[{"name": "only", "trials": 3}])
+    session = _create(sd)
+    sprint = session.current()
+    orphan = session.study(sprint).ask()
+    old = datetime.now() - timedelta(seconds=GRACE_PERIOD + 5)
+    with create_engine(sd.url).begin() as conn:
+        conn.execute(
+            text("UPDATE trials SET datetime_start = :t WHERE number = :n").bindparams(
+                bindparam("t", type_=DateTime)
+            ),
+            {"t": old, "n": orphan.number},
+        )
+    _run(sd)
+    trials = session.trials(sprint)
+    assert trials[orphan.number].state == optuna.trial.TrialState.FAIL
+    assert session.store.retried_numbers(sprint.study_name) == {orphan.number}
+    counted = [t for t in trials if t.number != orphan.number]
+    assert [t.state for t in counted] == [optuna.trial.TrialState.COMPLETE] * 3
+    assert session_view(session).state == "finished"
+
+
+def test_a_trial_asked_moments_ago_is_not_taken_for_an_orphan(session_dir):
+    sd = session_dir(sprints=[{"name": "only", "trials": 3}])
+    session = _create(sd)
+    sprint = session.current()
+    fresh = session.study(sprint).ask()
+    session.reap()
+    assert session.trials(sprint)[fresh.number].state == optuna.trial.TrialState.RUNNING
+    assert session.store.retried_numbers(sprint.study_name) == set()
 
 
 def test_a_waiting_proposal_is_approved_by_hand(session_dir):

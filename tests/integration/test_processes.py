@@ -8,9 +8,9 @@ import time
 
 import optuna
 
-from engine.budget import counting
+from engine.budget import RETRY_OF, counting
 from engine.readmodel import session_view, trial_rows
-from engine.session import RETRY_OF, Session
+from engine.session import Session
 from tests.support import wait_for
 
 
@@ -51,6 +51,7 @@ def test_three_sprints_with_two_workers_and_exact_budgets(session_dir):
             {"name": "c", "trials": 8, "epochs": 4, "sampler": "tpe", "pruner": "hyperband"},
         ]
     )
+    sd.gate(2)
     out = sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve")
     assert out.returncode == 0, out.stderr
     wait_for(lambda: _state(sd) == "finished", timeout=120)
@@ -64,6 +65,7 @@ def test_three_sprints_with_two_workers_and_exact_budgets(session_dir):
 
 def test_budget_is_exact_with_four_racing_workers(session_dir):
     sd = session_dir(sprints=[{"name": "only", "trials": 10}])
+    sd.gate(4)
     out = sd.cli("run", "spec.toml", "--workers", "4")
     assert out.returncode == 0, out.stderr
     wait_for(lambda: _state(sd) == "finished", timeout=120)
@@ -173,10 +175,19 @@ def test_one_worker_per_gpu_with_its_device_visible_and_a_log_file(session_dir):
     out = sd.cli("run", "spec.toml", "--gpus", "0,1")
     assert out.returncode == 0, out.stderr
     assert "started 2 worker(s)" in out.stdout
-    wait_for(lambda: _state(sd) == "finished")
     session = _open(sd)
+
+    def both_came_and_went() -> bool:
+        # One worker may finish all the trials before the other has even started Python:
+        # wait for both to register and exit, not just for the session to finish.
+        workers = session.store.workers(session.record.id)
+        return len(workers) == 2 and all(w.stopped_at is not None for w in workers)
+
+    wait_for(both_came_and_went)
+    assert _state(sd) == "finished"
     assert sorted(w.gpu for w in session.store.workers(session.record.id)) == ["0", "1"]
-    seen = {t.user_attrs["cuda"] for t in session.trials(session.current())}
+    (trials,) = _counted(session)  # not the losers of a budget race: they never ran
+    seen = {t.user_attrs["cuda"] for t in trials}
     assert seen <= {"0", "1"} and seen
     logs = sorted((sd.path / "sessions" / "t.logs").glob("worker-*.log"))
     assert len(logs) == 2 and "joined session t" in logs[0].read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optuna.trial import TrialState
 
-from engine.session import RETRY_OF
+from engine.budget import RETRY_OF
 from tests.tui.support import confirm, run, type_text, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
