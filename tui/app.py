@@ -35,6 +35,8 @@ class SprintoptApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "exit", "Quit", show=False, priority=True),
     ]
+    #: When the key being handled was read (Textual's event clock); None between keys.
+    last_key_at: float | None = None
 
     @dataclass
     class Attached(Message):
@@ -71,6 +73,17 @@ class SprintoptApp(App[None]):
             prompt_open = getattr(self.screen, "prompt_open", None)
             return not (prompt_open and prompt_open())
         return True
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+            return
+        # When the key being handled was read: ConfirmScreen ignores keys typed before it.
+        self.last_key_at = event.time
+        try:
+            await super().on_event(event)
+        finally:
+            self.last_key_at = None
 
     def on_key(self, event: events.Key) -> None:
         # A printable key only gets here if no widget took it. With a prompt focused it was
