@@ -157,3 +157,24 @@ def test_typeahead_lands_in_the_prompt_and_never_confirms(awaiting):
 
     run(flow)
     assert session.open_proposal() is not None and session.decisions() == []
+
+
+def test_a_key_read_before_the_box_opened_never_answers_it_however_late_it_arrives(awaiting):
+    """On a busy machine, a key typed before the box showed can reach it after the guard."""
+    sd, session = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _open_review(app, pilot)
+            early = events.Key("y", "y")  # read now, before the box exists
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.pause(ConfirmScreen.GUARD_SECONDS + 0.2)
+            app.post_message(early)  # handled only now, well past the guard
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("n")
+
+    run(flow)
+    assert session.open_proposal() is not None and session.decisions() == []
