@@ -63,25 +63,13 @@ def accept(
     return proposal.plan, list(proposal.carry_over)
 
 
-def pruner_follows_gate(
+def no_carry_after_failed_gate(
     proposal: advisor.Proposal, closed: SprintPlan
 ) -> tuple[SprintPlan, list[dict[str, Any]]]:
-    """What-if (not the advisor's rule): a failed fidelity gate also stops Hyperband from
-    pruning below the fidelity just measured, as it would on the ranking the gate distrusts."""
+    """What-if: no carry-over after a failed gate: the carried configurations were ranked at a
+    fidelity the gate has not vouched for, and as the first trials of the next sprint they
+    would seed its sampler's model."""
     plan, carry = accept(proposal, closed)
-    if proposal.evidence["gate"]["passed"] is False and plan.pruner == "hyperband":
-        floor = min(closed.fidelity.steps, plan.fidelity.steps)
-        plan = plan.with_changes(min_resource=max(plan.min_resource, floor))
-    return plan, carry
-
-
-def gate_fix(
-    proposal: advisor.Proposal, closed: SprintPlan
-) -> tuple[SprintPlan, list[dict[str, Any]]]:
-    """What-if: as :func:`pruner_follows_gate`, and no carry-over after a failed gate: the
-    carried configurations were ranked at a fidelity the gate has not vouched for, and as the
-    first trials of the next sprint they would seed its sampler's model."""
-    plan, carry = pruner_follows_gate(proposal, closed)
     return plan, [] if proposal.evidence["gate"]["passed"] is False else carry
 
 
@@ -92,13 +80,18 @@ def sprints(
     acq: AcqOptimizer,
     decide: Decide = accept,
     final: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """sprintopt's pipeline, auto-approved: each sprint's study is new, carry-over enqueued
     first, the advisor's proposal applied as it stands; the last sprint runs out the budget.
-    ``decide`` stands in for the operator; ``final`` overrides the last sprint's spec table."""
-    if final:
+    ``decide`` stands in for the operator; ``final`` overrides the last sprint's spec table and
+    ``settings`` the spec's advisor settings."""
+    if final or settings:
         data = dict(problem.spec_data)
-        data["sprints"] = [*data["sprints"][:-1], {**data["sprints"][-1], **final}]
+        if final:
+            data["sprints"] = [*data["sprints"][:-1], {**data["sprints"][-1], **final}]
+        if settings:
+            data["advisor"] = {**data.get("advisor", {}), **settings}
         problem = replace(problem, spec_data=data)
     spec = problem.spec(seed)
     plan: SprintPlan | None = planned_sprint(spec, 0)
@@ -267,10 +260,11 @@ METHODS: dict[str, Callable[..., dict[str, Any]]] = {
     "random": _full_fidelity("random"),
     "top-k": top_k,
 }
-# What-ifs, run only when asked for (--methods): an advisor rule and a final-sprint choice.
+# What-ifs, run only when asked for (--methods): the pipeline without the advisor's pruner
+# floor (as it was before that rule), without carry-over after a failed gate, with a GP final.
 VARIANTS: dict[str, Callable[..., dict[str, Any]]] = {
-    "sprints/gated-pruner": partial(sprints, decide=pruner_follows_gate),
-    "sprints/gate-fix": partial(sprints, decide=gate_fix),
+    "sprints/no-floor": partial(sprints, settings={"raise_min_resource": False}),
+    "sprints/no-carry": partial(sprints, decide=no_carry_after_failed_gate),
     "sprints/gp-final": partial(sprints, final={"sampler": "gp", "pruner": "none"}),
 }
 # The top-k baseline is not anytime: it is run once per budget on the grid, not once in all.

@@ -20,9 +20,9 @@ COLORS = {
     "gp_minimize": "#2ca02c",
     "random": "#7f7f7f",
     "top-k": "#ff7f0e",
-    "sprints/gated-pruner": "#9467bd",
+    "sprints/no-floor": "#9467bd",
     "sprints/gp-final": "#8c564b",
-    "sprints/gate-fix": "#e377c2",
+    "sprints/no-carry": "#e377c2",
 }
 
 

@@ -47,7 +47,7 @@ def plan_diff(
         ("fidelity", old.fidelity.describe(), new.fidelity.describe()),
         ("trials", str(old.budget), str(new.budget)),
         ("sampler", old.sampler, new.sampler),
-        ("pruner", old.pruner, new.pruner),
+        ("pruner", pruner_text(old), pruner_text(new)),
     ]
     lines = [_change(label, a, b) for label, a, b in rows if always or a != b]
     if spaces:
@@ -55,6 +55,13 @@ def plan_diff(
             if c["action"] != "keep":
                 lines.append(f"{name}: {c['old']} {ARROW} {c['new']} ({c['action']})")
     return lines
+
+
+def pruner_text(plan: SprintPlan) -> str:
+    """``hyperband from epochs 2``: the pruner and the first step it may stop a trial at."""
+    if plan.pruner == "none":
+        return "none"
+    return f"{plan.pruner} from {plan.fidelity.resource} {plan.min_resource}"
 
 
 def _change(label: str, a: str, b: str) -> str:

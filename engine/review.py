@@ -93,7 +93,7 @@ def proposal_view(session: Session) -> ProposalView | None:
     best = ev.get("best")
     best_params = dict(best.get("params", {})) if isinstance(best, Mapping) else {}
     nxt = ev.get("next") if isinstance(ev.get("next"), Mapping) else {}
-    shown = {"summary", "params", "importance", "gate", "notes", "best", "next"}
+    shown = {"summary", "params", "importance", "gate", "pruner", "notes", "best", "next"}
     return ProposalView(
         proposal=proposal,
         closed=closed.plan,

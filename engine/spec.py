@@ -176,6 +176,9 @@ class AdvisorSpec(_Model):
     # The fidelity gate over carried-over configurations evaluated at two fidelities.
     min_rank_correlation: float = Field(default=0.5, ge=-1, le=1)
     on_low_correlation: Literal["widen", "keep"] = "widen"
+    # ...and the next sprint's pruner decides no earlier than the closed sprint's fidelity
+    # (its min_resource is raised): below it, rankings are what the gate just distrusted.
+    raise_min_resource: bool = True
     # Warm start: the best configurations, plus probes at spread ranks for the gate.
     carry_over: int = Field(default=5, ge=0)
     probes: int = Field(default=2, ge=0)

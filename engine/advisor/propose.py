@@ -3,7 +3,8 @@
 Pure: spec, earlier sprints and the sprint just closed in; a proposal with JSON evidence out.
 The steps, in order: the next sprint from the plan (none: the session ends); the fidelity gate
 on the carried-over configurations; the cut (or, when the gate fails, no cut or a widening back
-to the previous sprint's space); restoring what was fixed on lower-fidelity evidence; carry-over.
+to the previous sprint's space, and a pruner that waits for the fidelity the gate compared);
+restoring what was fixed on lower-fidelity evidence; carry-over.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.advisor.recheck import unconfirmed
 from engine.advisor.schedule import next_sprint
 from engine.space import Space
 from engine.spec import Spec
+from engine.sprint import SprintPlan
 
 
 def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -> Proposal | None:
@@ -75,6 +77,11 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         )
     space = in_spec_order(space, original)
     plan = replace(nxt.plan, space=space)
+    pruner = None
+    if gate.passed is False and settings.raise_min_resource:
+        plan, pruner = pruner_floor(plan, closed.plan)
+        if pruner is not None:
+            cut.notes.append(pruner["reason"])
     n_best = min(settings.carry_over, plan.budget)
     n_probes = min(settings.probes, max(0, plan.budget // 2 - n_best))
     fill = {n: v for n, v in current.frozen if n in space}
@@ -92,7 +99,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     top = ranked[:k]
     ratio = volume_ratio(current, space)
     evidence: dict[str, Any] = {
-        "summary": _summary(params, ratio, plan.name, plan.fidelity.describe(), gate),
+        "summary": _summary(params, ratio, plan.name, plan.fidelity.describe(), gate, pruner),
         "sprint": _sprint_record(closed),
         "ranking": RANKING_RULE,
         "top_k": {
@@ -109,6 +116,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             "reason": imp.reason,
         },
         "gate": gate.to_evidence(),
+        "pruner": pruner,
         "params": params,
         "kept": {
             "trials": kept(ranked, space),
@@ -135,6 +143,31 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         "notes": cut.notes,
     }
     return Proposal(plan, configs, evidence)
+
+
+def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, dict[str, Any] | None]:
+    """After a failed gate: the next sprint's pruner first decides at the closed sprint's
+    fidelity (capped at the next sprint's own), not on the lower rungs whose rankings the gate
+    has just distrusted. None for the evidence when nothing changes."""
+    if plan.pruner == "none":
+        return plan, None
+    floor = min(closed.fidelity.steps, plan.fidelity.steps)
+    if floor <= plan.min_resource:
+        return plan, None
+    resource = plan.fidelity.resource
+    reason = (
+        f"{plan.pruner} decides from {resource} {floor}, not {plan.min_resource}: the fidelity "
+        f"gate failed, so rankings at fewer {resource} than sprint {closed.name}'s "
+        f"{closed.fidelity.steps} are not trusted for pruning either"
+    )
+    evidence = {
+        "kind": plan.pruner,
+        "resource": resource,
+        "min_resource_old": plan.min_resource,
+        "min_resource": floor,
+        "reason": reason,
+    }
+    return replace(plan, min_resource=floor), evidence
 
 
 def _distrust(
@@ -181,10 +214,17 @@ def _sprint_record(closed: ClosedSprint) -> dict[str, Any]:
 
 
 def _summary(
-    params: dict[str, dict[str, Any]], ratio: float | None, name: str, fid: str, gate: Gate
+    params: dict[str, dict[str, Any]],
+    ratio: float | None,
+    name: str,
+    fid: str,
+    gate: Gate,
+    pruner: dict[str, Any] | None,
 ) -> str:
     actions = Counter(e["action"] for e in params.values() if e["action"] != "keep")
     what = ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "no change to the space"
     vol = f"; volume x{ratio:.3g}" if ratio is not None and ratio != 1 else ""
     warn = "; fidelity gate FAILED" if gate.passed is False else ""
+    if pruner is not None:
+        warn += f", {pruner['kind']} from {pruner['resource']} {pruner['min_resource']}"
     return f"{what}{vol}; next: {name} at {fid}{warn}"

@@ -15,6 +15,7 @@ from engine.decision.edits import (
     RestoreChoice,
     SetBounds,
     SetFidelity,
+    SetMinResource,
     SetPruner,
     SetSampler,
     SetTrials,
@@ -78,6 +79,11 @@ def _apply(plan: SprintPlan, edit: Edit, spec: Spec) -> SprintPlan:
         return replace(plan, sampler=kind(edit.sampler, SamplerKind, "sampler"))
     if isinstance(edit, SetPruner):
         return replace(plan, pruner=kind(edit.pruner, PrunerKind, "pruner"))
+    if isinstance(edit, SetMinResource):
+        n = edit.min_resource
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise DecisionError(f"min_resource must be a whole number of at least 1, got {n!r}")
+        return replace(plan, min_resource=n)
     raise DecisionError(f"unknown edit {edit!r}")
 
 

@@ -70,6 +70,13 @@ class SetPruner:
     pruner: PrunerKind
 
 
+@dataclass(frozen=True)
+class SetMinResource:
+    """The first step the pruner may stop a trial at (Hyperband's min_resource)."""
+
+    min_resource: int
+
+
 Edit = Union[
     SetBounds,
     Freeze,
@@ -80,4 +87,5 @@ Edit = Union[
     SetTrials,
     SetSampler,
     SetPruner,
+    SetMinResource,
 ]

@@ -14,6 +14,7 @@ from engine.decision.edits import (
     RestoreChoice,
     SetBounds,
     SetFidelity,
+    SetMinResource,
     SetPruner,
     SetSampler,
     SetTrials,
@@ -35,6 +36,7 @@ EDIT_FLAGS: dict[str, str] = {
     "trials": "N  the next sprint's trial budget, e.g. 60",
     "sampler": "KIND  tpe, gp or random",
     "pruner": "KIND  hyperband, median or none",
+    "min-resource": "N  the first step (epoch) the pruner may stop a trial at, e.g. 2",
 }
 
 
@@ -77,6 +79,8 @@ def parse_edit(flag: str, text: str, spec: Spec) -> Edit:
         return SetSampler(text)  # type: ignore[arg-type]  # checked when applied
     if flag == "pruner":
         return SetPruner(text)  # type: ignore[arg-type]
+    if flag == "min-resource":
+        return SetMinResource(_whole(text, "--min-resource"))
     raise DecisionError(f"unknown edit --{flag}: use one of --{', --'.join(EDIT_FLAGS)}")
 
 

@@ -330,6 +330,39 @@ def test_an_inverted_ranking_with_keep_cuts_nothing():
     assert p.plan.space == closed.plan.space
 
 
+PRUNED_FINAL = [
+    {"name": "scout", "trials": 40, "fidelity": {"epochs": 1}},
+    {"name": "warmup", "trials": 20, "fidelity": {"epochs": 3}},
+    {"name": "full", "trials": 20, "fidelity": {"epochs": 9}, "pruner": "hyperband"},
+]
+
+
+def test_a_failed_gate_makes_the_next_pruner_wait_for_the_trusted_fidelity():
+    spec = make_spec({"x": X}, {"top_k": 5}, sprints=PRUNED_FINAL)
+    history, closed = _two_sprints(spec, inverted=True)
+    p = propose(spec, history, closed)
+    assert p.plan.pruner == "hyperband" and p.plan.min_resource == 3  # warmup's 3 epochs
+    assert p.evidence["pruner"] == {
+        "kind": "hyperband",
+        "resource": "epochs",
+        "min_resource_old": 1,
+        "min_resource": 3,
+        "reason": p.evidence["pruner"]["reason"],
+    }
+    assert "gate failed" in p.evidence["pruner"]["reason"]
+    assert p.evidence["summary"].endswith("fidelity gate FAILED, hyperband from epochs 3")
+    assert "pruner    none -> hyperband from epochs 3" in render_proposal(p, closed.plan, 2)
+    assert p.plan.make_pruner()._min_resource == 3
+
+
+@pytest.mark.parametrize("inverted, advisor", [(False, {}), (True, {"raise_min_resource": False})])
+def test_the_pruner_keeps_its_plan_when_the_gate_passes_or_the_spec_says_so(inverted, advisor):
+    spec = make_spec({"x": X}, {"top_k": 5, **advisor}, sprints=PRUNED_FINAL)
+    history, closed = _two_sprints(spec, inverted=inverted)
+    p = propose(spec, history, closed)
+    assert p.plan.min_resource == 1 and p.evidence["pruner"] is None
+
+
 def test_the_first_sprint_has_no_gate_verdict():
     spec = make_spec({"x": X})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: x)))

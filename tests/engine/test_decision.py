@@ -12,6 +12,7 @@ from engine.decision import (
     RestoreChoice,
     SetBounds,
     SetFidelity,
+    SetMinResource,
     SetPruner,
     SetSampler,
     SetTrials,
@@ -123,8 +124,10 @@ def test_fidelity_budget_sampler_and_pruner():
         ("trials", "60"),
         ("sampler", "gp"),
         ("pruner", "median"),
+        ("min-resource", "2"),
     )
     assert (plan.fidelity.amount, plan.fidelity.train_fraction) == (6, 0.5)
+    assert plan.min_resource == 2
     assert plan.fidelity.extra["seq_len"] == 256
     assert (plan.budget, plan.sampler, plan.pruner) == (60, "gp", "median")
 
@@ -140,8 +143,10 @@ def test_typed_edits_apply_like_parsed_ones():
         SetTrials(10),
         SetSampler("random"),
         SetPruner("none"),
+        SetMinResource(2),
     ]
     plan = apply_edits(proposed(), typed, SPEC)
+    assert plan.min_resource == 2
     assert plan.space["lr"].low == 1e-6 and "dropout" in plan.space
     assert plan.space["scheduler"].choices == ("constant", "cosine")
     assert (plan.budget, plan.sampler, plan.pruner, plan.fidelity.amount) == (
@@ -187,6 +192,9 @@ def test_no_edits_leave_the_proposal_as_it_is():
         ("trials", "2.5", "whole number"),
         ("sampler", "cmaes", "unknown sampler"),
         ("pruner", "asha", "unknown pruner"),
+        ("min-resource", "0", "at least 1"),
+        ("min-resource", "1.5", "whole number"),
+        ("min-resource", "12", "above the sprint's epochs"),
         ("bogus", "x=1", "unknown edit"),
     ],
 )

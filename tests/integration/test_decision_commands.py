@@ -52,7 +52,7 @@ def test_approve_with_edits_records_the_edit_and_starts_that_sprint(awaiting, ca
     sd, session = awaiting
     code = main(["approve", "t", "--storage", sd.url, "--set", "x=0.1:0.6", "--drop",
                  "act=gelu", "--fidelity", "epochs=3", "--trials", "5", "--sampler", "tpe",
-                 "--note", "narrow it"])
+                 "--pruner", "hyperband", "--min-resource", "2", "--note", "narrow it"])
     assert code == 0
     (decision,) = session.decisions()
     assert (decision.action, decision.note) == ("edited", "narrow it")
@@ -62,6 +62,7 @@ def test_approve_with_edits_records_the_edit_and_starts_that_sprint(awaiting, ca
     assert (plan.space["x"].low, plan.space["x"].high) == (0.1, 0.6)
     assert plan.space["act"].choices == ("relu", "tanh")
     assert (plan.fidelity.amount, plan.budget, plan.sampler) == (3, 5, "tpe")
+    assert (plan.pruner, plan.min_resource) == ("hyperband", 2)
     assert decision.applied == plan
     # Warm start: carried configurations inside the edited space are queued first.
     queued = [t.system_attrs["fixed_params"] for t in session.trials(sprint)]
@@ -69,6 +70,7 @@ def test_approve_with_edits_records_the_edit_and_starts_that_sprint(awaiting, ca
     assert cli(sd, "history") == 0
     out = capsys.readouterr().out
     assert "edited by" in out and '"narrow it"' in out and "x:" in out
+    assert "pruner    none -> hyperband from epochs 2" in out
 
 
 def test_reject_keeps_the_current_space_at_the_proposed_fidelity(awaiting):
