@@ -95,6 +95,10 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             entry["reason"] = "; ".join(w for w in why if w)
         elif name in fixes.reasons:
             entry["unconfirmed"] = fixes.reasons[name]
+        if entry["action"] != "keep" and gate.passed is False and previous is not None:
+            entry.setdefault(
+                "reason", f"the fidelity gate failed: back to sprint {previous.number}'s range"
+            )
         entry.setdefault("reason", "unchanged")
     top = ranked[:k]
     ratio = volume_ratio(current, space)

@@ -319,6 +319,9 @@ def test_an_inverted_ranking_fails_the_gate_and_widens_back():
     gate = p.evidence["gate"]
     assert gate["spearman"] == pytest.approx(-1.0) and gate["passed"] is False
     assert p.plan.space == spec.to_space()  # back to sprint 1's space, before its cut
+    x = p.evidence["params"]["x"]
+    assert x["action"] == "widen"
+    assert x["reason"] == "the fidelity gate failed: back to sprint 1's range"
     assert "not to be trusted" in " ".join(p.evidence["notes"])
     assert "FAILED" in p.evidence["summary"]
 
