@@ -1,4 +1,4 @@
-"""The store: the only place that speaks SQL; session tables beside Optuna's own in one database."""
+"""The store: the only place that speaks SQL to the session tables (engine.schema) and Optuna's."""
 
 from __future__ import annotations
 
@@ -12,17 +12,7 @@ from typing import Any
 
 import optuna
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
     DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     bindparam,
     create_engine,
     event,
@@ -48,97 +38,23 @@ from engine.records import (
     session_from_row,
     sprint_from_row,
 )
+from engine.schema import (
+    SCHEMA_VERSION,
+    decisions_t,
+    meta_t,
+    metadata,
+    proposals_t,
+    retries_t,
+    sessions_t,
+    sprints_t,
+    workers_t,
+)
 from engine.sprint import SprintPlan
 
-SCHEMA_VERSION = 1
 # Seconds between a running trial's heartbeats; a trial silent for GRACE_PERIOD belongs to a
 # dead worker. Tests shorten it through the environment.
 HEARTBEAT_INTERVAL = max(1, int(os.environ.get("SPRINTOPT_HEARTBEAT_SECONDS", "5")))
 GRACE_PERIOD = 4 * HEARTBEAT_INTERVAL
-
-metadata = MetaData()
-
-meta_t = Table(
-    "sprintopt_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", String(256), nullable=False),
-)
-sessions_t = Table(
-    "sprintopt_sessions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(80), nullable=False, unique=True),
-    Column("state", String(16), nullable=False),  # running | awaiting | finished
-    Column("spec", JSON, nullable=False),
-    Column("spec_text", Text, nullable=False),
-    Column("sys_path", JSON, nullable=False),
-    Column("stop_requested", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime, nullable=False),
-)
-sprints_t = Table(
-    "sprintopt_sprints",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
-    Column("number", Integer, nullable=False),  # 1-based position in the session
-    Column("study_name", String(200), nullable=False, unique=True),
-    Column("plan", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # setup | running | closed
-    Column("started_at", DateTime, nullable=False),
-    Column("closed_at", DateTime),
-    UniqueConstraint("session_id", "number"),
-)
-proposals_t = Table(
-    "sprintopt_proposals",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
-    Column("after_sprint", Integer, nullable=False),
-    Column("plan", JSON, nullable=False),
-    Column("evidence", JSON, nullable=False),
-    Column("carry_over", JSON, nullable=False),
-    Column("status", String(16), nullable=False),  # open | decided
-    Column("created_at", DateTime, nullable=False),
-    UniqueConstraint("session_id", "after_sprint"),
-)
-decisions_t = Table(
-    "sprintopt_decisions",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column(
-        "proposal_id", Integer, ForeignKey("sprintopt_proposals.id"), nullable=False, unique=True
-    ),
-    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
-    Column("action", String(16), nullable=False),  # accepted | edited | rejected
-    Column("applied", JSON, nullable=False),
-    Column("operator", String(200), nullable=False),
-    Column("note", Text, nullable=False, default=""),
-    Column("created_at", DateTime, nullable=False),
-)
-workers_t = Table(
-    "sprintopt_workers",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
-    Column("host", String(200), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("gpu", String(32)),
-    Column("log_path", Text),
-    Column("started_at", DateTime, nullable=False),
-    Column("last_seen", DateTime, nullable=False),
-    Column("stopped_at", DateTime),
-)
-retries_t = Table(
-    "sprintopt_retries",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("study_name", String(200), nullable=False),
-    Column("trial_number", Integer, nullable=False),
-    Column("reason", String(32), nullable=False),  # stale | stopped
-    Column("created_at", DateTime, nullable=False),
-    UniqueConstraint("study_name", "trial_number"),
-)
 
 
 def mask_url(url: str) -> str:
@@ -193,11 +109,8 @@ class Store:
                 # Owner-only from the first byte: the spec and logs may hold private paths.
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             os.chmod(path, 0o600)
-        kwargs: dict[str, Any] = (
-            {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
-        )
         try:
-            self.engine = create_engine(url, **kwargs)
+            self.engine = create_engine(url, **self._engine_kwargs())
         except (ImportError, ArgumentError) as exc:
             raise SessionError(
                 f"cannot use storage {mask_url(url)}: {exc}; for PostgreSQL, "
@@ -211,6 +124,10 @@ class Store:
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
             raise SessionError(f"cannot open storage {mask_url(url)}: {reason}") from None
+
+    def _engine_kwargs(self) -> dict[str, Any]:
+        """For our engine and Optuna's alike: SQLite waits for the lock, a server is pinged."""
+        return {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
 
     def _init_schema(self, create: bool) -> None:
         with self.begin() as conn:
@@ -243,14 +160,11 @@ class Store:
         self, stale_callback: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None
     ) -> optuna.storages.RDBStorage:
         if self._optuna is None:
-            kwargs: dict[str, Any] = (
-                {"connect_args": {"timeout": 60}} if self.is_sqlite else {"pool_pre_ping": True}
-            )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 storage = optuna.storages.RDBStorage(
                     self.url,
-                    engine_kwargs=kwargs,
+                    engine_kwargs=self._engine_kwargs(),
                     heartbeat_interval=HEARTBEAT_INTERVAL,
                     grace_period=GRACE_PERIOD,
                     heartbeat_stale_trial_callback=stale_callback,

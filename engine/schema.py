@@ -1,0 +1,107 @@
+"""The session tables (``sprintopt_*``), which live beside Optuna's own in one database.
+
+Only :mod:`engine.store` reads and writes them. A change here that older code cannot read bumps
+``SCHEMA_VERSION``; a database written by a newer version is refused, not misread.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta_t = Table(
+    "sprintopt_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+sessions_t = Table(
+    "sprintopt_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),  # running | awaiting | finished
+    Column("spec", JSON, nullable=False),
+    Column("spec_text", Text, nullable=False),
+    Column("sys_path", JSON, nullable=False),
+    Column("stop_requested", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+)
+sprints_t = Table(
+    "sprintopt_sprints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1-based position in the session
+    Column("study_name", String(200), nullable=False, unique=True),
+    Column("plan", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # setup | running | closed
+    Column("started_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    UniqueConstraint("session_id", "number"),
+)
+proposals_t = Table(
+    "sprintopt_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("after_sprint", Integer, nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("carry_over", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # open | decided
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("session_id", "after_sprint"),
+)
+decisions_t = Table(
+    "sprintopt_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "proposal_id", Integer, ForeignKey("sprintopt_proposals.id"), nullable=False, unique=True
+    ),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # accepted | edited | rejected
+    Column("applied", JSON, nullable=False),
+    Column("operator", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+workers_t = Table(
+    "sprintopt_workers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("gpu", String(32)),
+    Column("log_path", Text),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("stopped_at", DateTime),
+)
+retries_t = Table(
+    "sprintopt_retries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("study_name", String(200), nullable=False),
+    Column("trial_number", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),  # stale | stopped | operator
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("study_name", "trial_number"),
+)
