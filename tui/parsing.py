@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-import math
 import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from engine import decision
 from engine.errors import SprintoptError
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -27,13 +27,11 @@ class InputError(SprintoptError):
 
 
 def number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise InputError(f"{text!r} is not a finite number")
-    return value
+    return decision.number(text, error=InputError)
+
+
+def whole(text: str) -> int:
+    return decision.whole(text, error=InputError)
 
 
 def bounds(text: str) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from engine.decision.edits import (
     SetTrials,
     Unfreeze,
 )
-from engine.decision.parse import EDIT_FLAGS, parse_edit, parse_edits
+from engine.decision.parse import EDIT_FLAGS, number, parse_edit, parse_edits, whole
 from engine.decision.validate import validate_plan
 
 __all__ = [
@@ -33,7 +33,9 @@ __all__ = [
     "SetTrials",
     "Unfreeze",
     "apply_edits",
+    "number",
     "parse_edit",
     "parse_edits",
     "validate_plan",
+    "whole",
 ]

@@ -21,7 +21,7 @@ from engine.decision.edits import (
     Unfreeze,
 )
 from engine.decision.validate import original_param
-from engine.errors import DecisionError
+from engine.errors import DecisionError, SprintoptError
 from engine.space import CategoricalParam, Choice, IntParam, Param
 from engine.spec import Spec
 
@@ -74,13 +74,13 @@ def parse_edit(flag: str, text: str, spec: Spec) -> Edit:
         key, rhs = _pair(flag, text)
         return SetFidelity(key, _fidelity_value(spec, key, rhs))
     if flag == "trials":
-        return SetTrials(_whole(text, "--trials"))
+        return SetTrials(whole(text, "--trials"))
     if flag == "sampler":
         return SetSampler(text)  # type: ignore[arg-type]  # checked when applied
     if flag == "pruner":
         return SetPruner(text)  # type: ignore[arg-type]
     if flag == "min-resource":
-        return SetMinResource(_whole(text, "--min-resource"))
+        return SetMinResource(whole(text, "--min-resource"))
     raise DecisionError(f"unknown edit --{flag}: use one of --{', --'.join(EDIT_FLAGS)}")
 
 
@@ -89,8 +89,8 @@ def typed_value(param: Param, text: str) -> Any:
     if isinstance(param, CategoricalParam):
         return typed_choice(param, text)
     if isinstance(param, IntParam):
-        return _whole(text, param.name)
-    return _number(text, param.name)
+        return whole(text, param.name)
+    return number(text, param.name)
 
 
 def typed_choice(param: CategoricalParam, text: str) -> Choice:
@@ -144,36 +144,42 @@ def _bound(param: Param, text: str) -> float | None:
     text = text.strip()
     if not text:
         return None
-    return _whole(text, param.name) if isinstance(param, IntParam) else _number(text, param.name)
+    return whole(text, param.name) if isinstance(param, IntParam) else number(text, param.name)
 
 
-def _number(text: str, what: str) -> float:
+def number(
+    text: str, what: str | None = None, error: type[SprintoptError] = DecisionError
+) -> float:
+    """A finite number typed by the operator; ``error`` (with ``what:`` in front) if it is not."""
+    where = f"{what}: " if what else ""
     try:
         value = float(text)
     except ValueError:
-        raise DecisionError(f"{what}: {text!r} is not a number") from None
+        raise error(f"{where}{text!r} is not a number") from None
     if not math.isfinite(value):
-        raise DecisionError(f"{what}: {text!r} must be a finite number")
+        raise error(f"{where}{text!r} must be a finite number")
     return value
 
 
-def _whole(text: str, what: str) -> int:
-    value = _number(text, what)
+def whole(text: str, what: str | None = None, error: type[SprintoptError] = DecisionError) -> int:
+    """A whole number typed by the operator (``3`` or ``3.0``, not ``2.5``)."""
+    value = number(text, what, error)
     if not value.is_integer():
-        raise DecisionError(f"{what}: {text!r} is not a whole number")
+        where = f"{what}: " if what else ""
+        raise error(f"{where}{text!r} is not a whole number")
     return int(value)
 
 
 def _fidelity_value(spec: Spec, key: str, text: str) -> Any:
     if key == spec.fidelity.resource or key in FRACTIONS:
-        return _number(text, key)
+        return number(text, key)
     old = spec.fidelity.extra.get(key)
     if isinstance(old, bool):
         if text.lower() not in ("true", "false"):
             raise DecisionError(f"fidelity {key} is true or false, got {text!r}")
         return text.lower() == "true"
     if isinstance(old, int):
-        return _whole(text, key)
+        return whole(text, key)
     if isinstance(old, float):
-        return _number(text, key)
+        return number(text, key)
     return text  # a string key, or one the spec does not know (rejected when applied)

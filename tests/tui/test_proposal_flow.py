@@ -116,18 +116,23 @@ def test_toggle_and_freeze_edit_the_draft_not_the_store(awaiting, key):
     assert session.open_proposal() is not None and session.decisions() == []
 
 
-def test_a_refused_edit_is_said_and_changes_nothing(awaiting):
+@pytest.mark.parametrize(
+    "key, typed, message",
+    [("e", "0.9 0.1", "must be below high"), ("b", "2.5", "is not a whole number")],
+    ids=["bounds", "budget"],
+)
+def test_a_refused_edit_is_said_and_changes_nothing(awaiting, key, typed, message):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             review = await _open_review(app, pilot)
-            await pilot.press("e", "ctrl+u")
-            await type_text(pilot, "0.9 0.1")
+            await pilot.press(key, "ctrl+u")
+            await type_text(pilot, typed)
             await pilot.press("enter")
             assert not review.draft.edited
-            assert any("must be below high" in n.message for n in app._notifications)
+            assert any(message in n.message for n in app._notifications)
 
     run(flow)
 

@@ -133,7 +133,7 @@ class ProposalScreen(BaseScreen):
             current = draft.fidelity_values
             self._apply(lambda: draft.with_fidelity(*parsing.fidelity(value, current)))
         elif kind == "budget":
-            self._apply(lambda: draft.with_budget(int(parsing.number(value))))
+            self._apply(lambda: draft.with_budget(parsing.whole(value)))
         elif kind == "note":
             self._apply(lambda: draft.with_note(value))
 
