@@ -13,11 +13,8 @@ from collections.abc import Collection, Sequence
 
 from optuna.trial import FrozenTrial, TrialState
 
-OVER_BUDGET = "sprintopt.over_budget"
-#: Copies of earlier sprints' trials, added only to inform the sampler (``mix_fidelities``).
-HISTORY = "sprintopt.history_from"
-#: On a re-queued copy: the number of the trial whose slot it took over.
-RETRY_OF = "sprintopt.retry_of"
+from engine.attrs import HISTORY, OVER_BUDGET, RETRY_OF
+
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 

@@ -14,11 +14,10 @@ from typing import Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.budget import OVER_BUDGET, RETRY_OF
+from engine.attrs import FAIL_REASON, OVER_BUDGET, RETRY_OF
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord
 
 EventKind = Literal["prune", "failure", "retry", "sprint", "proposal", "decision"]
-FAIL_REASON = "sprintopt.fail_reason"
 
 
 @dataclass(frozen=True)

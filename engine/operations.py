@@ -15,13 +15,11 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from engine.attrs import ENQUEUED_BY, FAIL_REASON
 from engine.budget import counting
 from engine.errors import SessionError
 from engine.records import SprintRecord
 from engine.session import Session, operator_name
-
-FAIL_REASON = "sprintopt.fail_reason"
-ENQUEUED_BY = "sprintopt.enqueued_by"
 
 
 def _sprint(session: Session, number: int) -> SprintRecord:

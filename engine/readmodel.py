@@ -9,7 +9,7 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.budget import OVER_BUDGET
+from engine.attrs import FAIL_REASON, OVER_BUDGET, WALL_TIME, WORKER
 from engine.processes import is_alive
 from engine.records import ProposalRecord, now
 from engine.session import Session
@@ -94,9 +94,9 @@ def trial_rows(session: Session) -> list[TrialRow]:
                     step=t.last_step,
                     params=dict(t.params) or dict(t.system_attrs.get("fixed_params", {})),
                     fidelity=fid,
-                    wall_time=t.user_attrs.get("sprintopt.wall_time"),
-                    worker=t.user_attrs.get("sprintopt.worker"),
-                    reason=t.user_attrs.get("sprintopt.fail_reason"),
+                    wall_time=t.user_attrs.get(WALL_TIME),
+                    worker=t.user_attrs.get(WORKER),
+                    reason=t.user_attrs.get(FAIL_REASON),
                 )
             )
     return rows

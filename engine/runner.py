@@ -15,14 +15,23 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import Trial, TrialState
 
-from engine.budget import OVER_BUDGET, holds_slot
+from engine.attrs import (
+    FAIL_REASON,
+    FIDELITY,
+    HOST,
+    OVER_BUDGET,
+    SPRINT,
+    TRACEBACK,
+    WALL_TIME,
+    WORKER,
+)
+from engine.budget import holds_slot
 from engine.objective import Fidelity, TrialPruned, takes_optuna_trial
 from engine.records import SprintRecord
 from engine.session import Session
 from engine.store import HEARTBEAT_INTERVAL
 
 Outcome = Literal["complete", "pruned", "failed", "over_budget"]
-PREFIX = "sprintopt."
 
 
 class StopRequested(BaseException):
@@ -109,26 +118,26 @@ def _run_trial(ctx: TrialContext) -> Outcome:
         except TrialPruned:
             return _finish(ctx, trial, start, TrialState.PRUNED)
         except StopRequested:
-            trial.set_user_attr(PREFIX + "fail_reason", "worker stopped; re-queued")
+            trial.set_user_attr(FAIL_REASON, "worker stopped; re-queued")
             _finish(ctx, trial, start, TrialState.FAIL)
             ctx.session.requeue(ctx.study, storage.get_trial(trial._trial_id), "stopped")
             raise
         except Exception as exc:  # the user's objective failed: record why, the session goes on
-            trial.set_user_attr(PREFIX + "fail_reason", f"{type(exc).__name__}: {exc}"[:2000])
-            trial.set_user_attr(PREFIX + "traceback", traceback.format_exc()[-8000:])
+            trial.set_user_attr(FAIL_REASON, f"{type(exc).__name__}: {exc}"[:2000])
+            trial.set_user_attr(TRACEBACK, traceback.format_exc()[-8000:])
             return _finish(ctx, trial, start, TrialState.FAIL)
         problem = _bad_value(value)
         if problem:
-            trial.set_user_attr(PREFIX + "fail_reason", problem)
+            trial.set_user_attr(FAIL_REASON, problem)
             return _finish(ctx, trial, start, TrialState.FAIL)
         return _finish(ctx, trial, start, TrialState.COMPLETE, float(value))
 
 
 def _label(trial: Trial, ctx: TrialContext) -> None:
-    trial.set_user_attr(PREFIX + "sprint", ctx.sprint.number)
-    trial.set_user_attr(PREFIX + "fidelity", ctx.sprint.plan.fidelity.to_dict())
-    trial.set_user_attr(PREFIX + "worker", ctx.worker_id)
-    trial.set_user_attr(PREFIX + "host", socket.gethostname())
+    trial.set_user_attr(SPRINT, ctx.sprint.number)
+    trial.set_user_attr(FIDELITY, ctx.sprint.plan.fidelity.to_dict())
+    trial.set_user_attr(WORKER, ctx.worker_id)
+    trial.set_user_attr(HOST, socket.gethostname())
 
 
 def _call(ctx: TrialContext, trial: Trial, fidelity: Fidelity) -> Any:
@@ -157,6 +166,6 @@ def _bad_value(value: Any) -> str | None:
 def _finish(
     ctx: TrialContext, trial: Trial, start: float, state: TrialState, value: float | None = None
 ) -> Outcome:
-    trial.set_user_attr(PREFIX + "wall_time", round(time.perf_counter() - start, 4))
+    trial.set_user_attr(WALL_TIME, round(time.perf_counter() - start, 4))
     ctx.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
     return {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")  # type: ignore[return-value]

@@ -15,7 +15,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
-from engine.budget import HISTORY, RETRY_OF
+from engine.attrs import CARRIED, FIDELITY, HISTORY, RETRY_OF, SPRINT
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError
 from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
@@ -28,8 +28,6 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 # We drive heartbeats ourselves around ask/tell (engine.runner), which Optuna does not expect.
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
-
-CARRIED = "sprintopt.carried_over"
 
 
 def operator_name() -> str:
@@ -189,8 +187,8 @@ class Session:
             study_name=sprint.study_name, storage=storage, direction=direction, load_if_exists=True
         )
         study.set_user_attr("sprintopt.session", self.name)
-        study.set_user_attr("sprintopt.sprint", sprint.number)
-        study.set_user_attr("sprintopt.fidelity", sprint.plan.fidelity.to_dict())
+        study.set_user_attr(SPRINT, sprint.number)
+        study.set_user_attr(FIDELITY, sprint.plan.fidelity.to_dict())
         if not study.get_trials(deepcopy=False):
             for params in self._carry_over_for(sprint):
                 study.enqueue_trial(params, user_attrs={CARRIED: True})

@@ -17,6 +17,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import SprintoptError
 from engine.events import Event, session_events, utc
 from engine.plots import ChartData, chart_data, live_importance
@@ -25,8 +26,6 @@ from engine.readmodel import SessionView, SprintView, session_view
 from engine.records import SprintRecord
 from engine.session import Session
 from engine.store import Store, mask_url
-
-INTERNAL = "sprintopt."  # user attributes the engine writes itself
 
 
 class LiveSession(Session):
@@ -182,13 +181,13 @@ class Watch:
             params=dict(t.params),
             fidelity=record.plan.fidelity.describe(),
             intermediate=tuple(sorted(t.intermediate_values.items())),
-            user_attrs={k: v for k, v in attrs.items() if not k.startswith(INTERNAL)},
-            reason=attrs.get(INTERNAL + "fail_reason"),
-            traceback=attrs.get(INTERNAL + "traceback"),
+            user_attrs={k: v for k, v in attrs.items() if not k.startswith(PREFIX)},
+            reason=attrs.get(FAIL_REASON),
+            traceback=attrs.get(TRACEBACK),
             started=utc(t.datetime_start) if t.datetime_start else None,
             finished=utc(t.datetime_complete) if t.datetime_complete else None,
-            worker=attrs.get(INTERNAL + "worker"),
-            retry_of=attrs.get(INTERNAL + "retry_of"),
+            worker=attrs.get(WORKER),
+            retry_of=attrs.get(RETRY_OF),
         )
 
     def close(self) -> None:

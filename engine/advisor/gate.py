@@ -18,8 +18,8 @@ from scipy.stats import spearmanr
 from engine.advisor.proposal import ClosedSprint
 from engine.advisor.ranking import complete, rank_trials
 from engine.advisor.values import same_value
+from engine.attrs import CARRIED
 
-CARRIED = "sprintopt.carried_over"
 # Spearman over three points takes only four values; below four pairs it says little.
 MIN_PAIRS = 4
 
