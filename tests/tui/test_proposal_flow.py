@@ -183,3 +183,25 @@ def test_a_key_read_before_the_box_opened_never_answers_it_however_late_it_arriv
 
     run(flow)
     assert session.open_proposal() is not None and session.decisions() == []
+
+
+def test_editing_keys_in_a_burst_act_in_the_order_they_were_typed(awaiting):
+    """ctrl+u, digits, backspace and Enter read in one chunk edit the prompt as typed."""
+    sd, session = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    def burst(*keys: tuple[str, str | None]) -> None:
+        for key, char in keys:
+            app.post_message(events.Key(key, char))
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            review = await _open_review(app, pilot)
+            await pilot.press("b")
+            burst(("ctrl+u", "\x15"), ("1", "1"), ("5", "5"), ("backspace", "\x7f"), ("8", "8"))
+            burst(("enter", "\r"))
+            await until(pilot, lambda: review.draft.plan.budget != review.draft.proposed.budget)
+            assert review.draft.plan.budget == 18
+            await pilot.press("escape")
+
+    run(flow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -20,6 +20,19 @@ class PromptField(Input):
     async def action_submit(self) -> None:
         if isinstance(self.parent, PromptBar):
             self.parent.submit(self.value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # The field's own editing keys (ctrl+u, backspace, arrows, Enter) act here, in order
+        # with the characters around them. Left to Textual's binding pass, which runs once the
+        # key has bubbled up to the app, a burst read in one chunk (ctrl+u 2 . 5 over SSH) had
+        # its characters inserted first and then wiped by the ctrl+u.
+        bindings = self._bindings.key_to_bindings.get(event.key)
+        if bindings and not event.is_printable:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(bindings[0].action)
+            return
+        await super()._on_key(event)
 
 
 class PromptBar(Horizontal):
