@@ -20,6 +20,12 @@ async def _open_review(app, pilot) -> ProposalScreen:
     return app.screen
 
 
+def _burst(app, *keys: tuple[str, str | None]) -> None:
+    """Keys read in one chunk: all queued before the app handles the first."""
+    for key, char in keys:
+        app.post_message(events.Key(key, char))
+
+
 async def _decide(app, pilot, key: str) -> None:
     await pilot.press(key)
     await confirm(pilot)
@@ -142,20 +148,16 @@ def test_typeahead_lands_in_the_prompt_and_never_confirms(awaiting):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
 
-    def burst(*keys: tuple[str, str | None]) -> None:
-        for key, char in keys:
-            app.post_message(events.Key(key, char))
-
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             review = await _open_review(app, pilot)
             await pilot.press("down", "down")  # layers
-            burst(("e", "e"), ("ctrl+u", None), ("2", "2"), ("space", " "), ("6", "6"))
-            burst(("enter", "\r"))
+            _burst(app, ("e", "e"), ("ctrl+u", None), ("2", "2"), ("space", " "), ("6", "6"))
+            _burst(app, ("enter", "\r"))
             await pilot.pause(0.3)
             layers = review.draft.space["layers"]
             assert (layers.low, layers.high) == (2, 6)
-            burst(("a", "a"), ("y", "y"))  # accept, and a "y" typed before the box showed
+            _burst(app, ("a", "a"), ("y", "y"))  # accept, and a "y" typed before the box showed
             await pilot.pause(0.6)
             assert isinstance(app.screen, ConfirmScreen)  # still asking: the "y" was too early
             await pilot.press("n")
@@ -190,16 +192,13 @@ def test_editing_keys_in_a_burst_act_in_the_order_they_were_typed(awaiting):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
 
-    def burst(*keys: tuple[str, str | None]) -> None:
-        for key, char in keys:
-            app.post_message(events.Key(key, char))
-
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             review = await _open_review(app, pilot)
             await pilot.press("b")
-            burst(("ctrl+u", "\x15"), ("1", "1"), ("5", "5"), ("backspace", "\x7f"), ("8", "8"))
-            burst(("enter", "\r"))
+            keys = [("ctrl+u", "\x15"), ("1", "1"), ("5", "5"), ("backspace", "\x7f"), ("8", "8")]
+            _burst(app, *keys)
+            _burst(app, ("enter", "\r"))
             await until(pilot, lambda: review.draft.plan.budget != review.draft.proposed.budget)
             assert review.draft.plan.budget == 18
             await pilot.press("escape")
