@@ -21,3 +21,7 @@ class SessionError(SprintoptError):
 
 class DecisionError(SprintoptError):
     """An operator's edit of a proposal is not valid."""
+
+
+class StaleProposalError(SessionError):
+    """The proposal being decided is no longer the open one: it was decided or replaced."""

@@ -10,7 +10,8 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.advisor.importance import importances
+from engine.advisor.importance import Importance, importances
+from engine.advisor.ranking import top_k_size
 from engine.budget import OVER_BUDGET
 from engine.spec import Spec
 from engine.sprint import SprintPlan
@@ -31,7 +32,7 @@ class Curve:
 class ChartData:
     sprint: int
     importance: tuple[tuple[str, float], ...]
-    importance_note: str
+    importance_title: str  # names the method and the trials it was computed on
     best_so_far: tuple[tuple[int, float], ...]
     curves: tuple[Curve, ...]
     scatter: dict[str, tuple[tuple[Any, float], ...]]
@@ -79,30 +80,44 @@ def value_against(trials: Sequence[FrozenTrial], names: Sequence[str]) -> dict[s
     return {n: tuple((t.params[n], float(t.value)) for t in done if n in t.params) for n in names}  # type: ignore[arg-type]
 
 
+METHOD_NAMES = {"fanova": "fANOVA", "ped_anova": "PED-ANOVA"}
+
+
 def live_importance(
     trials: Sequence[FrozenTrial], plan: SprintPlan, spec: Spec
 ) -> tuple[tuple[tuple[str, float], ...], str]:
-    """PED-ANOVA importance over the sprint's newest completed trials.
+    """Importance over the sprint's newest completed trials, and the chart's title.
 
-    Fast enough to recompute while a sprint runs (fANOVA over hundreds of trials takes
-    seconds); the proposal shows the advisor's own measure from the spec.
+    The same measure as the advisor's (the spec's ``advisor.importance``), asked about the same
+    elite (the top-k share), so the chart and the proposal tell one story.
     """
     done = [t for t in trials if t.state == TrialState.COMPLETE and _finite(t.value)]
     done = done[-IMPORTANCE_TRIALS:]
     settings = spec.advisor
+    k = top_k_size(len(done), settings)
     imp = importances(
         done,
         plan.space,
         spec.session.direction == "maximize",
-        "ped_anova",
+        settings.importance,
         settings.importance_min_trials,
-        0.1,
+        k / len(done) if done else 0.1,
         spec.session.seed,
     )
-    if imp.values is None:
-        return (), imp.reason
-    ranked = sorted(imp.values.items(), key=lambda kv: -kv[1])
-    return tuple(ranked), imp.reason
+    return importance_title(imp)
+
+
+def importance_title(imp: Importance) -> tuple[tuple[tuple[str, float], ...], str]:
+    """The importances, largest first, and a title that names the method and the trials."""
+    name = METHOD_NAMES.get(imp.method, imp.method)
+    if imp.values is not None:
+        ranked = sorted(imp.values.items(), key=lambda kv: -kv[1])
+        return tuple(ranked), f"importance by {name} on {imp.trials} trials"
+    if imp.needed and imp.trials < imp.needed:
+        return (), f"importance by {name}: {imp.trials} of {imp.needed} trials needed"
+    if imp.needed:
+        return (), f"importance by {name}: could not be computed"
+    return (), f"importance by {name}: one parameter searched"
 
 
 def chart_data(
@@ -116,7 +131,7 @@ def chart_data(
     return ChartData(
         sprint=number,
         importance=importance[0],
-        importance_note=importance[1],
+        importance_title=importance[1],
         best_so_far=best_so_far(shown, maximize),
         curves=learning_curves(shown),
         scatter=value_against(shown, plan.space.names),

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.records import ProposalRecord
+from engine import advisor
+from engine.records import DecisionRecord, ProposalRecord
 from engine.session import Session
 from engine.space import Space
 from engine.spec import Spec
@@ -41,6 +42,71 @@ class ProposalView:
     gate: str
     notes: tuple[str, ...]
     other: tuple[tuple[str, str], ...]  # top-level evidence not shown elsewhere
+    ranked: tuple[Mapping[str, Any], ...] = ()  # the closed sprint's ranked trials, best first
+    top_k: int = 0  # how many of ``ranked`` the advisor counted as the top
+
+    def effect(self, space: Space) -> EditEffect:
+        """What the closed sprint's evidence says about ``space`` (the draft's, after edits)."""
+        top = self.ranked[: self.top_k]
+        return EditEffect(
+            kept=sum(advisor.inside(p, space) for p in self.ranked),
+            of=len(self.ranked),
+            top_kept=sum(advisor.inside(p, space) for p in top),
+            of_top=len(top),
+            volume_ratio=advisor.volume_ratio(self.closed.space, space),
+        )
+
+
+@dataclass(frozen=True)
+class EditEffect:
+    """How many of the closed sprint's ranked (and top) trials a space keeps, and its volume."""
+
+    kept: int
+    of: int
+    top_kept: int
+    of_top: int
+    volume_ratio: float | None  # against the closed sprint's space; None: nothing comparable
+
+    def describe(self) -> str:
+        volume = "" if self.volume_ratio is None else f" · volume x{self.volume_ratio:.3g}"
+        return f"keeps {self.kept}/{self.of} trials, {self.top_kept}/{self.of_top} top{volume}"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What became of the proposal after sprint ``after_sprint`` (the one a review shows)."""
+
+    after_sprint: int
+    open: bool
+    decision: DecisionRecord | None  # how it was decided, once it was
+    waiting: int | None  # the sprint that the proposal open now follows, if another one
+
+    def describe(self) -> str:
+        if self.open:
+            return f"the proposal after sprint {self.after_sprint} waits for a decision"
+        d = self.decision
+        head = (
+            f"This proposal was {d.action} elsewhere by {d.operator} at "
+            f"{d.created_at.strftime('%H:%M:%S')}"
+            if d is not None
+            else "This proposal is no longer open"
+        )
+        tail = (
+            f"; a newer proposal (after sprint {self.waiting}) waits: r loads it"
+            if self.waiting is not None
+            else ""
+        )
+        return f"{head}. Nothing here can change it{tail}."
+
+
+def proposal_standing(session: Session, after_sprint: int) -> Standing:
+    """Whether the proposal after ``after_sprint`` is still the open one, and if not, why."""
+    proposals = session.store.proposals(session.record.id)
+    mine = next((p for p in proposals if p.after_sprint == after_sprint), None)
+    waiting = next((p.after_sprint for p in proposals if p.status == "open"), None)
+    is_open = mine is not None and mine.status == "open"
+    decision = None if mine is None or is_open else session.decision_for(mine.id)
+    return Standing(after_sprint, is_open, decision, None if waiting == after_sprint else waiting)
 
 
 def _text(value: Any) -> str:
@@ -73,6 +139,7 @@ def proposal_view(session: Session) -> ProposalView | None:
     if proposal is None:
         return None
     closed = next(s for s in session.sprints() if s.number == proposal.after_sprint)
+    ranked = advisor.rank_trials(session.measured_trials(closed), session.maximize)
     ev: dict[str, Any] = proposal.evidence if isinstance(proposal.evidence, dict) else {}
     importance = ev.get("importance")
     imp_values = importance.get("values") if isinstance(importance, Mapping) else None
@@ -106,4 +173,12 @@ def proposal_view(session: Session) -> ProposalView | None:
         gate=_gate(ev.get("gate")),
         notes=tuple(str(n) for n in ev.get("notes", []) or []),
         other=tuple((k, _text(v)) for k, v in ev.items() if k not in shown),
+        ranked=tuple(dict(t.params) for t in ranked),
+        top_k=_top_k(ev, len(ranked)),
     )
+
+
+def _top_k(ev: Mapping[str, Any], n: int) -> int:
+    top = ev.get("top_k")
+    k = top.get("k") if isinstance(top, Mapping) else None
+    return min(k, n) if isinstance(k, int) and not isinstance(k, bool) else 0

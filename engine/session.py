@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine import advisor
 from engine.attrs import CARRIED, FIDELITY, HISTORY, RETRY_OF, SPRINT
 from engine.decision import validate_plan
-from engine.errors import DecisionError, SessionError, SpecError
+from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError
 from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
@@ -264,11 +264,15 @@ class Session:
         plan: SprintPlan | None = None,
         operator: str | None = None,
         note: str = "",
+        after: int | None = None,
     ) -> DecisionRecord:
-        """Accept, edit or reject the open proposal; the next sprint is created from it."""
-        proposal = self.open_proposal()
-        if proposal is None:
-            raise SessionError(f"session {self.name} has no proposal waiting for a decision")
+        """Accept, edit or reject the open proposal; the next sprint is created from it.
+
+        ``after`` names the proposal being answered by the closed sprint it follows: a decision
+        for one that is no longer open (decided elsewhere, or a later one waits) is refused with
+        :class:`StaleProposalError`, in the same transaction that would have written it.
+        """
+        proposal = self._proposal_to_decide(after)
         closed = next(s for s in self.sprints() if s.number == proposal.after_sprint)
         if action == "accepted":
             applied = proposal.plan
@@ -291,7 +295,43 @@ class Session:
             (number, study_name(self.name, number, applied.name), applied),
         )
         if not ok:
-            raise SessionError("the proposal was decided by someone else a moment ago")
+            raise StaleProposalError(self._stale_reason(proposal.after_sprint))
         self.recover_setup()
         self.refresh()
-        return self.decisions()[-1]
+        return next(d for d in self.decisions() if d.proposal_id == proposal.id)
+
+    def _proposal_to_decide(self, after: int | None) -> ProposalRecord:
+        proposals = self.store.proposals(self.record.id)
+        if after is None:
+            found = next((p for p in proposals if p.status == "open"), None)
+            if found is None:
+                raise SessionError(f"session {self.name} has no proposal waiting for a decision")
+            return found
+        found = next((p for p in proposals if p.after_sprint == after), None)
+        if found is None or found.status != "open":
+            raise StaleProposalError(self._stale_reason(after))
+        return found
+
+    def _stale_reason(self, after: int) -> str:
+        """Why the proposal after sprint ``after`` cannot be decided: what became of it."""
+        proposals = self.store.proposals(self.record.id)
+        mine = next((p for p in proposals if p.after_sprint == after), None)
+        waiting = next((p for p in proposals if p.status == "open"), None)
+        decided = None if mine is None else self.decision_for(mine.id)
+        if mine is None:
+            head = f"there is no proposal after sprint {after}"
+        elif decided is not None:
+            when = decided.created_at.strftime("%H:%M:%S")
+            head = (
+                f"the proposal after sprint {after} was already {decided.action} "
+                f"by {decided.operator} at {when}"
+            )
+        else:
+            head = f"the proposal after sprint {after} is no longer open"
+        tail = "; nothing was written"
+        if waiting is not None and waiting.after_sprint != after:
+            tail += f"; the proposal waiting now follows sprint {waiting.after_sprint}"
+        return head + tail
+
+    def decision_for(self, proposal_id: int) -> DecisionRecord | None:
+        return next((d for d in self.decisions() if d.proposal_id == proposal_id), None)

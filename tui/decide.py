@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from engine.decision import EDIT_FLAGS, apply_edits, parse_edits
-from engine.errors import SessionError
+from engine.errors import SessionError, StaleProposalError
 from engine.proposal_text import plan_diff, render_proposal
 from engine.session import Session
 from engine.sprint import SprintPlan
@@ -29,6 +29,16 @@ class _Edit(argparse.Action):
         ns.edits = edits
 
 
+def _sprint_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a sprint number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: sprints are numbered from 1")
+    return value
+
+
 def _closed_plan(session: Session, after: int) -> SprintPlan:
     return next(s.plan for s in session.sprints() if s.number == after)
 
@@ -45,9 +55,11 @@ def cmd_propose(args: argparse.Namespace, open_session: Opener) -> int:
             proposal, _closed_plan(session, proposal.after_sprint), proposal.after_sprint
         )
     )
+    k = proposal.after_sprint
     print(
-        f"\naccept: sprintopt approve {session.name}   edit: add --set/--freeze/--drop/..."
-        f"   reject: --reject"
+        f"\nthis is the proposal after sprint {k}; decide exactly this one with --after {k}:"
+        f"\n  accept: sprintopt approve {session.name} --after {k}"
+        "   edit: add --set/--freeze/--drop/...   reject: --reject"
     )
     return 0
 
@@ -57,16 +69,23 @@ def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
     proposal = session.open_proposal()
     if proposal is None:
         raise SessionError(f"session {session.name} has no proposal waiting for a decision")
+    if args.after is not None and args.after != proposal.after_sprint:
+        raise StaleProposalError(
+            f"--after {args.after}: the proposal waiting follows sprint {proposal.after_sprint}, "
+            f"not sprint {args.after}; nothing was written (sprintopt propose {session.name} "
+            "shows it)"
+        )
+    after = proposal.after_sprint  # decide the proposal read here, whatever happens meanwhile
     edits = getattr(args, "edits", None) or []
     if args.reject and edits:
         raise SessionError("--reject takes no edits: reject, or approve with edits")
     if args.reject:
-        decision = session.decide("rejected", note=args.note or "")
+        decision = session.decide("rejected", note=args.note or "", after=after)
     elif edits:
         plan = apply_edits(proposal.plan, parse_edits(edits, session.spec), session.spec)
-        decision = session.decide("edited", plan=plan, note=args.note or "")
+        decision = session.decide("edited", plan=plan, note=args.note or "", after=after)
     else:
-        decision = session.decide("accepted", note=args.note or "")
+        decision = session.decide("accepted", note=args.note or "", after=after)
     applied = decision.applied
     print(f"{decision.action} by {decision.operator}")
     if applied is not None:
@@ -114,6 +133,13 @@ def add_decision_commands(
         "accept the waiting proposal, edit it with the options below, or --reject it",
     )
     a.add_argument("--reject", action="store_true", help="keep the current space instead")
+    a.add_argument(
+        "--after",
+        type=_sprint_number,
+        metavar="K",
+        help="decide only if the waiting proposal follows sprint K (as `propose` shows); "
+        "refused, with nothing written, if it follows another",
+    )
     a.add_argument("--note", help="a note stored with the decision")
     for flag, text in EDIT_FLAGS.items():
         a.add_argument(

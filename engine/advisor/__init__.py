@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from engine.advisor.carry import fit_carry_over
+from engine.advisor.evidence import inside, volume_ratio
 from engine.advisor.proposal import ClosedSprint, Proposal
 from engine.advisor.propose import propose
+from engine.advisor.ranking import rank_trials
 
-__all__ = ["ClosedSprint", "Proposal", "fit_carry_over", "propose"]
+__all__ = [
+    "ClosedSprint",
+    "Proposal",
+    "fit_carry_over",
+    "inside",
+    "propose",
+    "rank_trials",
+    "volume_ratio",
+]

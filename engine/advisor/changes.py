@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from engine.advisor.values import same_choice, same_value
+from engine.advisor.values import same_choice, same_value, show_value
 from engine.space import CategoricalParam, Param, Space
 
 Action = Literal[
@@ -19,8 +19,7 @@ def describe(space: Space, name: str) -> str:
     frozen = space.frozen_values
     if name not in frozen:
         return "(absent)"
-    value = frozen[name]
-    return f"= {value:.6g} (frozen)" if isinstance(value, float) else f"= {value!r} (frozen)"
+    return f"= {show_value(frozen[name])} (frozen)"
 
 
 def space_changes(old: Space, new: Space) -> dict[str, dict[str, Any]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from optuna.trial import FrozenTrial
@@ -31,13 +32,13 @@ def volume_ratio(old: Space, new: Space) -> float | None:
     return round(ratio, 6) if counted else None
 
 
-def inside(trial: FrozenTrial, space: Space) -> bool:
-    """The trial lies in ``space`` on the parameters it has (frozen ones do not count)."""
-    return all(space[n].contains(trial.params[n]) for n in space.names if n in trial.params)
+def inside(params: Mapping[str, Any], space: Space) -> bool:
+    """A configuration lies in ``space`` on the parameters it has (frozen ones do not count)."""
+    return all(space[n].contains(params[n]) for n in space.names if n in params)
 
 
 def kept(trials: Sequence[FrozenTrial], space: Space) -> int:
-    return sum(inside(t, space) for t in trials)
+    return sum(inside(t.params, space) for t in trials)
 
 
 def stability(

@@ -27,6 +27,8 @@ class Importance:
     method: Method
     values: dict[str, float] | None
     reason: str
+    trials: int = 0  # the completed trials it was (or would have been) computed over
+    needed: int = 0  # the fewest completed trials it is computed from
 
 
 def importances(
@@ -54,6 +56,8 @@ def importances(
             None,
             f"{len(done)} completed trials, fewer than the {need} needed to trust importances "
             f"(importance_min_trials, and at least two per parameter): nothing frozen",
+            len(done),
+            need,
         )
     # The evaluators take a study; an in-memory one keeps the session's storage untouched.
     # Optuna logs each study it creates; this one is private, so keep the log quiet.
@@ -75,6 +79,10 @@ def importances(
         try:
             raw = get_param_importances(study, evaluator=evaluator, params=names)
         except (ValueError, RuntimeError) as exc:
-            return Importance(method, None, f"{method} could not run ({exc}): nothing frozen")
+            return Importance(
+                method, None, f"{method} could not run ({exc}): nothing frozen", len(done), need
+            )
     values = {n: round(float(raw.get(n, 0.0)), 6) for n in names}
-    return Importance(method, values, f"{method} over {len(done)} completed trials")
+    return Importance(
+        method, values, f"{method} over {len(done)} completed trials", len(done), need
+    )

@@ -16,3 +16,8 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
     return same_choice(a, b)
+
+
+def show_value(value: Any) -> str:
+    """A parameter value as the operator reads it: floats to six digits, the rest as typed."""
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)

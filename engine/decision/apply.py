@@ -90,7 +90,9 @@ def _apply(plan: SprintPlan, edit: Edit, spec: Spec) -> SprintPlan:
 def _set_bounds(space: Space, edit: SetBounds, spec: Spec) -> Space:
     orig = original_param(spec, edit.name)
     if isinstance(orig, CategoricalParam):
-        raise DecisionError(f"{edit.name} is categorical: use --drop or --restore for its choices")
+        raise DecisionError(
+            f"{edit.name} is categorical: edit its choices (drop or restore them), not bounds"
+        )
     cur = space[edit.name] if edit.name in space else orig
     assert not isinstance(cur, CategoricalParam)
     low = cur.low if edit.low is None else edit.low
@@ -100,7 +102,7 @@ def _set_bounds(space: Space, edit: SetBounds, spec: Spec) -> Space:
     if not low < high:
         raise DecisionError(
             f"{edit.name}: low ({low:g}) must be below high ({high:g}); "
-            f"to fix one value use --freeze {edit.name}=VALUE"
+            f"to fix one value, freeze {edit.name} instead"
         )
     if low < orig.low or high > orig.high:
         raise DecisionError(
@@ -130,12 +132,12 @@ def _clamp(space: Space, orig: Numeric) -> Space:
 def _edit_choices(space: Space, edit: DropChoice | RestoreChoice, spec: Spec) -> Space:
     orig = original_param(spec, edit.name)
     if not isinstance(orig, CategoricalParam):
-        raise DecisionError(f"{edit.name} is numeric: use --set {edit.name}=LOW:HIGH")
+        raise DecisionError(f"{edit.name} is numeric: edit its bounds (low and high)")
     if edit.name not in space:
         value = space.frozen_values.get(edit.name)
         raise DecisionError(
-            f"{edit.name} is frozen at {value!r}: --unfreeze {edit.name} first (it comes back "
-            f"with all its choices) or --freeze it to another choice"
+            f"{edit.name} is frozen at {value!r}: search it again first (it comes back with "
+            "all its choices), or freeze it at another choice"
         )
     cur = space[edit.name]
     assert isinstance(cur, CategoricalParam)
@@ -148,7 +150,7 @@ def _edit_choices(space: Space, edit: DropChoice | RestoreChoice, spec: Spec) ->
         if not rest:
             raise DecisionError(
                 f"dropping {edit.choice!r} would leave {edit.name} with no choice; "
-                f"to keep one value use --freeze {edit.name}={edit.choice}"
+                f"to keep one value, freeze {edit.name} at {edit.choice!r}"
             )
         return space.with_choices(edit.name, rest)
     if not any(same_choice(edit.choice, c) for c in orig.choices):

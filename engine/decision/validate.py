@@ -19,7 +19,7 @@ def validate_plan(plan: SprintPlan, spec: Spec) -> None:
     inside its spec range or choices, something left to search, a legal fidelity and budget."""
     original = spec.to_space()
     if not plan.space.params:
-        raise DecisionError("every parameter is frozen: --unfreeze at least one")
+        raise DecisionError("every parameter is frozen: search at least one of them again")
     for p in plan.space.params:
         orig = original_param(spec, p.name)
         _check_param(p, orig)

@@ -209,7 +209,7 @@ def test_dropping_the_last_choice_is_refused():
 
 
 def test_choice_edits_on_a_frozen_categorical_say_unfreeze_first():
-    with pytest.raises(DecisionError, match="--unfreeze scheduler first"):
+    with pytest.raises(DecisionError, match="scheduler is frozen at .*: search it again first"):
         edit(("freeze", "scheduler=linear"), ("restore", "scheduler=constant"))
 
 
