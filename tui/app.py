@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events, on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from engine.views import SessionSummary, find_sessions
 from tui.format import where
@@ -27,7 +30,7 @@ class SprintoptApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "sprintopt"
-    ENABLE_COMMAND_PALETTE = False  # every action has a key, shown in the footer and on ?
+    COMMAND_PALETTE_DISPLAY = "Commands"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
@@ -93,6 +96,49 @@ class SprintoptApp(App[None]):
             if event.is_printable and event.character:
                 field.insert_text_at_cursor(event.character)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        # Always plain: what the app says comes from the engine, the spec or the operator,
+        # and a "[" in a parameter's choice or a note must show as typed, not crash the app.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The net under every screen's thread workers: an error none of them turned into a
+        # message is still shown, and the app goes on.
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.name or 'a background task'} failed: "
+                f"{type(error).__name__}: {error}",
+                severity="error",
+                timeout=10,
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): the screen's own keys first, by what they do."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.action in seen:
+                continue
+            if binding.action in ("command_palette", "exit"):
+                continue
+            seen.add(binding.action)
+            shown = binding.key_display or key
+            yield SystemCommand(
+                f"{binding.description} ({shown})",
+                f"the {shown} key on this screen",
+                _runner(active.node, binding.action),
+            )
+        yield from super().get_system_commands(screen)
+
     def action_exit(self) -> None:
         self.exit()
 
@@ -131,6 +177,10 @@ class SprintoptApp(App[None]):
             self.source.close()
 
 
+def _runner(node: object, action: str) -> Callable[[], object]:
+    return lambda: node.run_action(action)  # type: ignore[attr-defined]
+
+
 def create_app(
     session: str | None = None,
     url: str | None = None,
@@ -162,6 +212,9 @@ def run_app(session: str | None, url: str | None, sessions_dir: Path | None = No
     """Run the app in this terminal; the session's workers go on after it quits."""
     app = create_app(session, url, sessions_dir=sessions_dir)
     app.run()
+    if app.return_code:  # the app stopped on an error (Textual printed it): not a quit
+        print("the app stopped on an error; the session and its workers are as they were")
+        return app.return_code
     if session is not None:
         print(
             f"left the app; the workers of {session} keep running "

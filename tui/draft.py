@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from engine.advisor.values import same_choice
+from engine.advisor.values import same_choice, show_value
 from engine.decision import (
     DropChoice,
     Edit,
@@ -20,12 +20,15 @@ from engine.decision import (
     RestoreChoice,
     SetBounds,
     SetFidelity,
+    SetMinResource,
+    SetPruner,
+    SetSampler,
     SetTrials,
     Unfreeze,
     apply_edits,
 )
 from engine.errors import DecisionError
-from engine.review import ProposalView
+from engine.review import EditEffect, ProposalView
 from engine.space import CategoricalParam, Choice, Space
 from engine.sprint import SprintPlan
 
@@ -46,7 +49,7 @@ def describe(space: Space, name: str) -> str:
     if name in space:
         return space[name].describe()
     frozen = space.frozen_values
-    return f"= {frozen[name]!r}" if name in frozen else "(absent)"
+    return f"= {show_value(frozen[name])}" if name in frozen else "(absent)"
 
 
 def _choice_edits(name: str, have: Sequence[Choice], want: Sequence[Choice]) -> tuple[Edit, ...]:
@@ -92,6 +95,11 @@ class Draft:
     @property
     def action(self) -> str:
         return "edited" if self.edited else "accepted"
+
+    @property
+    def effect(self) -> EditEffect:
+        """What the closed sprint's trials say about the draft's space."""
+        return self.review.effect(self.space)
 
     def names(self) -> list[str]:
         space = self.space
@@ -163,6 +171,7 @@ class Draft:
 
     def toggle_freeze(self, name: str) -> Draft:
         """Freeze ``name`` at the best trial's value, or search it again."""
+        self.check_in_spec(name)
         if name in self.space:
             if name not in self.review.best_params:
                 raise DecisionError(f"{name}: no best trial value to freeze it at; edit it instead")
@@ -182,9 +191,24 @@ class Draft:
         return self._with(plan_edits=edits)
 
     def with_budget(self, budget: int) -> Draft:
-        edits = {k: v for k, v in self.plan_edits.items() if k != "trials"}
-        if budget != self.proposed.budget:
-            edits["trials"] = SetTrials(budget)
+        return self._plan_edit("trials", SetTrials(budget), budget == self.proposed.budget)
+
+    def with_sampler(self, sampler: str) -> Draft:
+        return self._plan_edit("sampler", SetSampler(sampler), sampler == self.proposed.sampler)  # type: ignore[arg-type]
+
+    def with_pruner(self, pruner: str, min_resource: int | None = None) -> Draft:
+        """Another pruner and, optionally, the first step it may stop a trial at."""
+        draft = self._plan_edit("pruner", SetPruner(pruner), pruner == self.proposed.pruner)  # type: ignore[arg-type]
+        if min_resource is None:
+            return draft
+        same = min_resource == self.proposed.min_resource
+        return draft._plan_edit("min_resource", SetMinResource(min_resource), same)
+
+    def _plan_edit(self, key: str, edit: Edit, as_proposed: bool) -> Draft:
+        """Set (or, when it matches the proposal, drop) the one edit of a plan field."""
+        edits = {k: v for k, v in self.plan_edits.items() if k != key}
+        if not as_proposed:
+            edits[key] = edit
         return self._with(plan_edits=edits)
 
     def with_note(self, note: str) -> Draft:
@@ -198,6 +222,16 @@ class Draft:
     def _unfrozen(self, name: str) -> tuple[Edit, ...]:
         return () if name in self.proposed.space else (Unfreeze(name),)
 
+    def check_in_spec(self, name: str) -> None:
+        """Refuse, saying why, an edit of a parameter the spec fixes (it cannot be searched)."""
+        if name not in self.review.original:
+            value = self.review.original.frozen_values.get(name)
+            fixed = "" if value is None else f" at {show_value(value)}"
+            raise DecisionError(
+                f"{name} is fixed in the spec{fixed}: only the spec can make it searched"
+            )
+
     def _searched(self, name: str) -> None:
+        self.check_in_spec(name)
         if name not in self.space:
             raise DecisionError(f"{name} is frozen in this draft: press f to search it again")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from engine.records import DecisionRecord
-from engine.review import ProposalView
+from engine.review import ProposalView, Standing
 from engine.views import Dashboard, SessionSummary, TrialDetail
 
 
@@ -40,6 +40,16 @@ class TrialLoaded(Message):
 @dataclass
 class ProposalLoaded(Message):
     review: ProposalView | None
+
+
+@dataclass
+class StandingLoaded(Message):
+    """What became of the proposal a review shows; a newer check replaces a waiting one."""
+
+    standing: Standing
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StandingLoaded)
 
 
 @dataclass

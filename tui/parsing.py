@@ -70,6 +70,17 @@ def fidelity(text: str, current: tuple[float, float, float]) -> tuple[float, flo
     return amount, train, valid
 
 
+def pruner(text: str) -> tuple[str, int | None]:
+    """``NAME [N]`` or ``NAME from RESOURCE N``: a pruner and, optionally, its first step."""
+    words = text.split()
+    if not words:
+        raise InputError("type a pruner: hyperband, median or none, then optionally its first step")
+    steps = [w for w in words[1:] if w != "from" and not w.isalpha()]
+    if len(steps) > 1:
+        raise InputError(f"{text!r}: type NAME [N], for example hyperband 2")
+    return words[0].lower(), (whole(steps[0]) if steps else None)
+
+
 def config(text: str) -> dict[str, Any]:
     """``name=value name=value …``."""
     out = {}

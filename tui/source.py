@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from engine.operations import enqueue_copy, fail_trial, requeue_trial
 from engine.records import DecisionRecord
-from engine.review import ProposalView, proposal_view
+from engine.review import ProposalView, Standing, proposal_standing, proposal_view
 from engine.sprint import SprintPlan
 from engine.store import mask_url
 from engine.views import Dashboard, TrialDetail, Watch
@@ -24,7 +24,10 @@ class Source(Protocol):
     def dashboard(self, sprint: int | None = None) -> Dashboard: ...
     def trial(self, sprint: int, number: int) -> TrialDetail: ...
     def proposal(self) -> ProposalView | None: ...
-    def decide(self, action: str, plan: SprintPlan | None, note: str) -> DecisionRecord: ...
+    def standing(self, after_sprint: int) -> Standing: ...
+    def decide(
+        self, action: str, plan: SprintPlan | None, note: str, after_sprint: int
+    ) -> DecisionRecord: ...
     def fail(self, sprint: int, number: int) -> None: ...
     def requeue(self, sprint: int, number: int) -> None: ...
     def enqueue(self, params: Mapping[str, Any]) -> int: ...
@@ -48,8 +51,14 @@ class EngineSource:
     def proposal(self) -> ProposalView | None:
         return proposal_view(self.watch.session)
 
-    def decide(self, action: str, plan: SprintPlan | None, note: str) -> DecisionRecord:
-        return self.watch.session.decide(action, plan=plan, note=note)
+    def standing(self, after_sprint: int) -> Standing:
+        return proposal_standing(self.watch.session, after_sprint)
+
+    def decide(
+        self, action: str, plan: SprintPlan | None, note: str, after_sprint: int
+    ) -> DecisionRecord:
+        """Decide the proposal after ``after_sprint``: refused if it is no longer the open one."""
+        return self.watch.session.decide(action, plan=plan, note=note, after=after_sprint)
 
     def fail(self, sprint: int, number: int) -> None:
         fail_trial(self.watch.session, sprint, number)

@@ -59,7 +59,9 @@ class Tmux:
         self._tmux("kill-server")
 
 
-def test_approve_a_proposal_in_a_real_terminal(session_dir):
+def test_edit_the_fidelity_and_approve_in_a_real_terminal(session_dir):
+    from tui.screens.confirm import ConfirmScreen
+
     sd = session_dir(sprints=[{"name": "a", "trials": 4}, {"name": "b", "trials": 3, "epochs": 2}])
     term = Tmux(f"{sys.executable} -m tui.cli run spec.toml --workers 1", str(sd.path))
     try:
@@ -68,12 +70,17 @@ def test_approve_a_proposal_in_a_real_terminal(session_dir):
         term.keys("p")
         term.wait_for("Proposal after sprint 1")
         term.wait_for("a Accept")  # the keys show once the proposal has loaded
+        term.keys("F")
+        term.wait_for("epochs AMOUNT [train=F valid=F]:")  # the prompt's label, shown as text
+        term.keys("C-u", "3", "Enter")
+        term.wait_for("epochs=3 ✎")
         term.keys("a")
-        term.wait_for("Accept the proposal as proposed?")
-        time.sleep(0.6)  # the box ignores keys typed before it could be read
+        screen = term.wait_for("Accept the proposal after sprint 1 with your edits?")
+        assert "fidelity  epochs=2 -> epochs=3" in screen
+        time.sleep(ConfirmScreen.GUARD_SECONDS + 0.2)  # the box ignores keys typed too early
         term.keys("y")
         screen = term.wait_for("SESSION FINISHED")  # sprint 2 ran its 3 trials
-        assert "sprint 2/2 b" in screen and "done 3/3" in screen
+        assert "sprint 2/2 b [epochs=3]" in screen and "done 3/3" in screen
         term.keys("q")
         term.wait_for("the workers of t keep running")
     finally:
@@ -81,5 +88,6 @@ def test_approve_a_proposal_in_a_real_terminal(session_dir):
         sd.cli("stop", "t")
     session = Session.open("t", sd.url)
     [decision] = session.decisions()
-    assert decision.action == "accepted" and not decision.operator.startswith("auto-approve")
+    assert decision.action == "edited" and not decision.operator.startswith("auto-approve")
+    assert decision.applied.fidelity.amount == 3
     assert [s.state for s in session.sprints()] == ["closed", "closed"]

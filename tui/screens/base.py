@@ -1,13 +1,18 @@
-"""What every screen shares: the notice shown when the terminal is smaller than 80×24."""
+"""What every screen shares: its source, one way to call the engine from a thread worker, and
+the notice shown when the terminal is smaller than 80×24."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual import events
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
+from engine.errors import SprintoptError
+from tui.messages import EngineFailed
 from tui.widgets.prompt import PromptBar
 
 if TYPE_CHECKING:
@@ -18,6 +23,9 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 class TooSmall(Static):
     """Covers the screen (its CSS shows it) while the terminal is below the minimum size."""
+
+    def __init__(self) -> None:
+        super().__init__(markup=False)
 
     def on_mount(self) -> None:
         self.say()
@@ -40,6 +48,18 @@ class BaseScreen(Screen):
     def on_mount(self) -> None:
         self.mount(TooSmall())
 
+    def call_engine(self, what: str, call: Callable[[], Message]) -> None:
+        """From a thread worker: post ``call()``'s message, or :class:`EngineFailed` saying
+        what failed. Nothing is swallowed: a refusal is said as the engine words it, and any
+        other error with its type, so the operator always learns that ``what`` did not work."""
+        try:
+            message = call()
+        except SprintoptError as exc:
+            message = EngineFailed(str(exc))
+        except Exception as exc:  # shown to the operator; the screen stays usable
+            message = EngineFailed(f"{what} failed: {type(exc).__name__}: {exc}")
+        self.post_message(message)
+
     def prompt_open(self) -> bool:
         return any(p.is_open for p in self.query(PromptBar))
 
@@ -58,3 +78,9 @@ class BaseScreen(Screen):
     def on_resize(self, _event: events.Resize) -> None:
         for notice in self.query(TooSmall):
             notice.say()
+
+    def on_screen_resume(self) -> None:
+        # Textual fits the breakpoint classes (-narrow, -short) only on the screen in front:
+        # one that was covered while the terminal grew back would still say "too small".
+        size = self.app.size
+        self.post_message(events.Resize(size, size))

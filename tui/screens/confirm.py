@@ -1,8 +1,9 @@
 """A yes/no question in a modal box: y or Enter says yes, n or Escape says no.
 
-Keys read before the box opened or in its first moments are ignored: they were typed before
-the operator could read the question (typeahead over a slow link), and a stray "y" in a note
-must not accept a proposal.
+Keys read before the box was first drawn, or in the moment after, are ignored: they were typed
+before the operator could read the question (typeahead over a slow link, or a loaded machine
+that mounts the box well before it paints it), and a stray "y" in a note must not accept a
+proposal.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
-        self._opened = event_clock()
+        self._drawn: float | None = None  # when the box was first painted (event clock)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -39,11 +40,17 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static("y: yes    n: no", id="confirm-keys", markup=False)
 
     def on_mount(self) -> None:
-        self._opened = event_clock()
+        # After the refresh that paints the box, not at mount: under load the two are apart.
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self._drawn = event_clock()
 
     def action_answer(self, yes: bool) -> None:
         # Judged by when the key was read, not when it is handled: on a busy machine a key
-        # typed before the box opened can reach its binding after the guard has passed.
+        # typed before the box was drawn can reach its binding after the guard has passed.
+        if self._drawn is None:
+            return
         read = getattr(self.app, "last_key_at", None)
-        if (read if read is not None else event_clock()) - self._opened >= self.GUARD_SECONDS:
+        if (read if read is not None else event_clock()) - self._drawn >= self.GUARD_SECONDS:
             self.dismiss(yes)

@@ -54,7 +54,7 @@ class DashboardScreen(BaseScreen):
             with TabPane("3 Charts", id="charts"):
                 yield ChartsPane(id="charts-pane").data_bind(param=DashboardScreen.param)
         yield PromptBar(id="prompt")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PromptBar).close()
@@ -116,7 +116,7 @@ class DashboardScreen(BaseScreen):
 
     def action_filter(self) -> None:
         table = self.query_one(TrialsTable)
-        self.query_one(TabbedContent).active = "trials"
+        self.action_tab("trials")
         self.query_one(PromptBar).ask(
             "filter", "filter /", table.filter_text, "state=pruned  x<0.3  relu  (Esc clears)"
         )
@@ -139,13 +139,28 @@ class DashboardScreen(BaseScreen):
         if d is None or d.shown is None or not d.view.sprints:
             return
         numbers = [s.number for s in d.view.sprints]
-        at = max(0, min(len(numbers) - 1, numbers.index(d.shown) + step))
+        # From the sprint last asked for, not the one last shown: in a burst ("]]") the poll
+        # for the first step has not come back when the second arrives.
+        here = self.sprint if self.sprint in numbers else d.shown
+        at = max(0, min(len(numbers) - 1, numbers.index(here) + step))
         self.sprint = None if at == len(numbers) - 1 else numbers[at]
         self._busy = False
         self.action_poll()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        self._focus_pane(tab)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._focus_pane(event.pane.id or "trials")
+
+    def _focus_pane(self, tab: str) -> None:
+        """Focus the pane's main widget, so its keys (s, arrows, Enter, v) act at once."""
+        if self.prompt_open():
+            return  # the prompt keeps the keys; closing it gives focus back
+        main = {"events": "#event-feed", "charts": "#chart-importance"}.get(tab, "#trials-data")
+        self.set_focus(self.query_one(main))  # now, not after a refresh: the next key is for it
 
     def action_next_param(self) -> None:
         d = self.dashboard

@@ -12,6 +12,7 @@ from engine.views import SessionSummary
 from tui import format as fmt
 from tui.messages import EngineFailed, SessionsLoaded
 from tui.screens.base import BaseScreen
+from tui.widgets.plain import PlainTable
 
 COLUMNS = ("session", "state", "sprint", "trials", "best", "storage")
 
@@ -27,9 +28,9 @@ class SessionsScreen(BaseScreen):
         self.sessions: list[SessionSummary] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Sessions: Enter opens one", id="sessions-title")
-        yield DataTable(cursor_type="row", id="sessions-data")
-        yield Footer(compact=True)
+        yield Static("Sessions: Enter opens one", id="sessions-title", markup=False)
+        yield PlainTable(cursor_type="row", id="sessions-data")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

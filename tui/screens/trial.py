@@ -65,10 +65,10 @@ class TrialScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="trial-info"):
-            yield Static(f"loading trial {self.number}…", id="trial-text")
+            yield Static(f"loading trial {self.number}…", id="trial-text", markup=False)
         yield TrialCurve(id="trial-curve")
         yield PromptBar(id="prompt")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PromptBar).close()

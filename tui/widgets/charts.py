@@ -52,16 +52,14 @@ class Chart(PlotextPlot):
 
 class ImportanceChart(Chart):
     def part(self, data: ChartData) -> Any:
-        return data.importance, data.importance_note
+        return data.importance, data.importance_title
 
     def draw(self, data: ChartData) -> None:
-        if not data.importance:
-            self.plt.title("importance: " + data.importance_note.split(":")[0].split(",")[0])
-            return
-        names = [n for n, _ in data.importance][::-1]
-        values = [v for _, v in data.importance][::-1]
-        self.plt.bar(names, values, orientation="horizontal", width=0.3)
-        self.plt.title(f"importance (sprint {data.sprint})")
+        self.plt.title(data.importance_title)
+        if data.importance:
+            names = [n for n, _ in data.importance][::-1]
+            values = [v for _, v in data.importance][::-1]
+            self.plt.bar(names, values, orientation="horizontal", width=0.3)
 
 
 class BestChart(Chart):

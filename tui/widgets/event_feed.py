@@ -33,7 +33,7 @@ class EventFeed(VerticalScroll):
     events: reactive[tuple[Event, ...]] = reactive(())
 
     def compose(self) -> ComposeResult:
-        yield Static("no events yet", id="events-text")
+        yield Static("no events yet", id="events-text", markup=False)
 
     def watch_events(self, events: tuple[Event, ...]) -> None:
         lines = [event_line(e) for e in reversed(events)]

@@ -54,8 +54,8 @@ class SessionHeader(Vertical):
     dashboard: reactive[Dashboard | None] = reactive(None, always_update=True)
 
     def compose(self) -> ComposeResult:
-        yield Static("connecting…", id="header-lines")
-        yield Static("", id="proposal-banner")
+        yield Static("connecting…", id="header-lines", markup=False)
+        yield Static("", id="proposal-banner", markup=False)
 
     def watch_dashboard(self, d: Dashboard | None) -> None:
         banner = self.query_one("#proposal-banner", Static)

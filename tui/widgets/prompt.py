@@ -60,7 +60,7 @@ class PromptBar(Horizontal):
         self._before: Widget | None = None  # focused before the prompt opened; gets it back
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="prompt-label")
+        yield Label("", id="prompt-label", markup=False)
         field = PromptField(id="prompt-input", select_on_focus=False)
         field.cursor_blink = False  # over a slow link every blink is a redraw
         yield field

@@ -12,7 +12,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from engine.proposal_text import pruner_text
+from engine.sprint import SprintPlan
 from tui.draft import Draft, DraftRow
+from tui.widgets.plain import PlainTable
 
 COLUMNS = ("param", "now", "next", "imp", "why")
 
@@ -49,8 +52,8 @@ class ProposalTable(Vertical):
         name: str
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="diff-data")
-        yield Static("", id="diff-detail")
+        yield PlainTable(cursor_type="row", id="diff-data")
+        yield Static("", id="diff-detail", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -98,13 +101,16 @@ class ProposalTable(Vertical):
 
 
 def summary(draft: Draft) -> Text:
-    """The lines above the table: what comes next, the fidelity step and its evidence."""
+    """The lines above the table: what comes next, the fidelity step and its evidence, and
+    what the closed sprint's trials say about the space as the draft stands (edits included)."""
     review, plan, proposed = draft.review, draft.plan, draft.proposed
     p = review.proposal
+    how = _how(plan)
+    how_mark = " ✎" if how != _how(proposed) else ""
     text = Text.assemble(
         ("Proposal after sprint ", "bold"),
         (f"{p.after_sprint} ({review.closed.name})", "bold"),
-        f": next sprint {plan.name}, {plan.sampler}/{plan.pruner}",
+        f": next {plan.name}, {how}{how_mark} (s p)",
     )
     if review.summary:
         text.append(f"\n{review.summary}")
@@ -119,5 +125,10 @@ def summary(draft: Draft) -> Text:
     for note in review.notes:
         text.append(f"\nnote: {note}", "italic")
     state = "EDITED by you" if draft.edited else "as proposed"
-    text.append(f"\ndecision if accepted now: {state}", "bold")
+    text.append(f"\nif accepted now: {state}", "bold")
+    text.append(f" · {draft.effect.describe()}")
     return text
+
+
+def _how(plan: SprintPlan) -> str:
+    return f"{plan.sampler}/{pruner_text(plan)}"

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 from engine.readmodel import TrialRow
 from tui import format as fmt
 from tui import parsing
+from tui.widgets.plain import PlainTable
 
 FIXED = ("#", "state", "value", "step", "fidelity")
 
@@ -113,8 +114,8 @@ class TrialsTable(Vertical):
         self._shown_params: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="trials-data")
-        yield Static("", id="trials-status")
+        yield PlainTable(cursor_type="row", zebra_stripes=True, id="trials-data")
+        yield Static("", id="trials-status", markup=False)
 
     def on_mount(self) -> None:
         self._refresh()
