@@ -126,6 +126,8 @@ class SprintoptApp(App[None]):
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
+            if active.node not in (screen, self):  # a focused widget's keys (table scrolling)
+                continue
             if not active.enabled or not binding.description or binding.action in seen:
                 continue
             if binding.action in ("command_palette", "exit"):
@@ -134,7 +136,7 @@ class SprintoptApp(App[None]):
             shown = binding.key_display or key
             yield SystemCommand(
                 f"{binding.description} ({shown})",
-                f"the {shown} key on this screen",
+                f"key: {shown}",
                 _runner(active.node, binding.action),
             )
         yield from super().get_system_commands(screen)

@@ -61,6 +61,14 @@ async def until(pilot: Pilot, predicate: Callable[[], object], timeout: float = 
         await pilot.pause(0.05)
 
 
+def burst(app, *keys: tuple[str, str | None]) -> None:
+    """Keys read in one chunk (a fast typist over SSH): all queued before the app handles one."""
+    from textual import events
+
+    for key, char in keys:
+        app.post_message(events.Key(key, char))
+
+
 async def type_text(pilot: Pilot, text: str) -> None:
     keys = {" ": "space", "=": "equals_sign", ",": "comma", ".": "full_stop", "<": "less_than_sign"}
     await pilot.press(*[keys.get(c, c) for c in text])

@@ -120,3 +120,62 @@ def test_the_engine_never_loads_the_ui():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_chart_and_the_proposal_tell_one_importance_story(awaiting):
+    sd, session = awaiting
+    charts = Watch(sd.name, sd.url).dashboard().charts
+    settings = session.spec.advisor
+    evidence = session.open_proposal().evidence["importance"]
+    assert evidence["method"] == settings.importance
+    name = {"fanova": "fANOVA", "ped_anova": "PED-ANOVA"}[settings.importance]
+    done = sum(r.state == "complete" for r in trial_rows(session))
+    need = max(settings.importance_min_trials, 2 * 3)
+    if evidence["values"] is None:  # too few for the advisor: the chart says the same
+        assert done < need
+        assert charts.importance_title == f"importance by {name}: {done} of {need} trials needed"
+        assert charts.importance == ()
+    else:
+        assert charts.importance_title == f"importance by {name} on {done} trials"
+        assert {n for n, _ in charts.importance} == {"x", "opt", "layers"}
+
+
+def test_an_importance_title_with_too_few_trials_is_whole():
+    from engine.advisor.importance import Importance
+    from engine.plots import importance_title
+
+    few = Importance("ped_anova", None, "3 completed trials, fewer than the 10 needed", 3, 10)
+    assert importance_title(few) == ((), "importance by PED-ANOVA: 3 of 10 trials needed")
+
+
+def test_the_review_counts_what_an_edited_space_keeps(awaiting):
+    _, session = awaiting
+    review = proposal_view(session)
+    ranked = review.ranked
+    assert ranked and 0 < review.top_k <= len(ranked)
+    proposed = review.effect(review.proposal.plan.space)
+    ev = review.proposal.evidence["kept"]
+    assert (proposed.kept, proposed.of, proposed.top_kept, proposed.of_top) == (
+        ev["trials"], ev["of"], ev["top_k"], ev["of_top_k"]
+    )  # fmt: skip
+    assert proposed.volume_ratio == review.proposal.evidence["volume_ratio"]
+    narrow = review.proposal.plan.space.with_bounds("x", 0.0, 0.05)
+    edited = review.effect(narrow)
+    in_range = sum(0.0 <= p["x"] <= 0.05 for p in ranked)
+    assert edited.kept <= in_range and edited.volume_ratio < proposed.volume_ratio
+    assert f"keeps {edited.kept}/{len(ranked)} trials" in edited.describe()
+
+
+@pytest.mark.parametrize("method, name", [("fanova", "fANOVA"), ("ped_anova", "PED-ANOVA")])
+def test_the_live_chart_uses_the_specs_importance_method(awaiting, method, name):
+    from engine.plots import live_importance
+
+    _, session = awaiting
+    spec = session.spec
+    advisor = spec.advisor.model_copy(update={"importance": method, "importance_min_trials": 2})
+    spec = spec.model_copy(update={"advisor": advisor})
+    sprint = session.current()
+    values, title = live_importance(session.trials(sprint), sprint.plan, spec)
+    done = sum(t.state == TrialState.COMPLETE for t in session.trials(sprint))
+    assert title == f"importance by {name} on {done} trials"
+    assert {n for n, _ in values} == {"x", "opt", "layers"}

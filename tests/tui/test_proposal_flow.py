@@ -6,7 +6,7 @@ import pytest
 from textual import events
 
 from engine.readmodel import trial_rows
-from tests.tui.support import confirm, run, step_until, type_text, until
+from tests.tui.support import burst, confirm, run, step_until, type_text, until
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -18,12 +18,6 @@ async def _open_review(app, pilot) -> ProposalScreen:
     await pilot.press("p")
     await until(pilot, lambda: isinstance(app.screen, ProposalScreen) and app.screen.draft)
     return app.screen
-
-
-def _burst(app, *keys: tuple[str, str | None]) -> None:
-    """Keys read in one chunk: all queued before the app handles the first."""
-    for key, char in keys:
-        app.post_message(events.Key(key, char))
 
 
 async def _decide(app, pilot, key: str) -> None:
@@ -152,12 +146,12 @@ def test_typeahead_lands_in_the_prompt_and_never_confirms(awaiting):
         async with app.run_test(size=(80, 24)) as pilot:
             review = await _open_review(app, pilot)
             await pilot.press("down", "down")  # layers
-            _burst(app, ("e", "e"), ("ctrl+u", None), ("2", "2"), ("space", " "), ("6", "6"))
-            _burst(app, ("enter", "\r"))
+            burst(app, ("e", "e"), ("ctrl+u", None), ("2", "2"), ("space", " "), ("6", "6"))
+            burst(app, ("enter", "\r"))
             await pilot.pause(0.3)
             layers = review.draft.space["layers"]
             assert (layers.low, layers.high) == (2, 6)
-            _burst(app, ("a", "a"), ("y", "y"))  # accept, and a "y" typed before the box showed
+            burst(app, ("a", "a"), ("y", "y"))  # accept, and a "y" typed before the box showed
             await pilot.pause(0.6)
             assert isinstance(app.screen, ConfirmScreen)  # still asking: the "y" was too early
             await pilot.press("n")
@@ -197,8 +191,8 @@ def test_editing_keys_in_a_burst_act_in_the_order_they_were_typed(awaiting):
             review = await _open_review(app, pilot)
             await pilot.press("b")
             keys = [("ctrl+u", "\x15"), ("1", "1"), ("5", "5"), ("backspace", "\x7f"), ("8", "8")]
-            _burst(app, *keys)
-            _burst(app, ("enter", "\r"))
+            burst(app, *keys)
+            burst(app, ("enter", "\r"))
             await until(pilot, lambda: review.draft.plan.budget != review.draft.proposed.budget)
             assert review.draft.plan.budget == 18
             await pilot.press("escape")

@@ -70,10 +70,10 @@ class DashboardScreen(BaseScreen):
 
     @work(thread=True, group="poll", exit_on_error=False)
     def load(self, sprint: int | None) -> None:
-        try:
-            self.post_message(DashboardLoaded(self.tui.source.dashboard(sprint)))
-        except Exception as exc:  # a poll that fails is reported and retried at the next tick
-            self.post_message(EngineFailed(f"reading the session failed: {exc}"))
+        # A poll that fails is reported and retried at the next tick.
+        self.call_engine(
+            "reading the session", lambda: DashboardLoaded(self.tui.source.dashboard(sprint))
+        )
 
     @on(DashboardLoaded)
     def _loaded(self, message: DashboardLoaded) -> None:

@@ -48,9 +48,14 @@ The app reads the session every few seconds; what a key does shows at the next r
 """
 
 
+class HelpView(VerticalScroll, inherit_bindings=False):
+    """The scrolling box of the help text; its keys are the screen's."""
+
+
 class HelpScreen(ModalScreen[None]):
-    # The scrolling keys belong to the screen, not the scroll view: keys typed in one burst
-    # with "?" arrive before the view has focus, and each must still scroll.
+    # The scrolling keys belong to the screen, not the view (HelpView has no keys of its own):
+    # the view's animated scroll counted five quick Downs as one, and keys typed in one burst
+    # with "?" must each scroll one step, laid out or not.
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close"),
         Binding("down,j", "scroll(1)", "Down", show=False),
@@ -62,8 +67,13 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box"):
+        with HelpView(id="help-box"):
             yield Static(HELP, id="help-text", markup=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._top = 0  # the line wanted at the top of the view
+        self._pending = False  # keys arrived before the view was laid out
 
     @property
     def view(self) -> VerticalScroll:
@@ -71,17 +81,28 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, lines: int) -> None:
         view = self.view
+        if not self._pending and view.size.height:
+            self._top = round(view.scroll_y)  # where the view is (the mouse may have moved it)
+        self._top = max(0, self._top + lines)
+        self._show()
+
+    def _show(self) -> None:
+        view = self.view
         if not view.size.height:  # typed with "?", before the box was laid out: after it is
-            self.call_after_refresh(self.action_scroll, lines)
+            if not self._pending:
+                self._pending = True
+                self.call_after_refresh(self._laid_out)
             return
-        view.scroll_to(y=view.scroll_target_y + lines, animate=False, immediate=True)
+        self._top = min(self._top, round(view.max_scroll_y))
+        view.scroll_to(y=self._top, animate=False, immediate=True)
+
+    def _laid_out(self) -> None:
+        self._pending = False
+        self._show()
 
     def action_page(self, pages: int) -> None:
-        if not self.view.size.height:
-            self.call_after_refresh(self.action_page, pages)
-            return
-        step = max(1, self.view.scrollable_content_region.height - 1)
-        self.action_scroll(pages * step)
+        height = self.view.scrollable_content_region.height
+        self.action_scroll(pages * max(1, height - 1 if height else 18))
 
     def action_edge(self, end: int) -> None:
         self.action_scroll(10**6 if end else -(10**6))

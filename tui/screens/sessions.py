@@ -44,10 +44,7 @@ class SessionsScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        try:
-            self.post_message(SessionsLoaded(self.tui.list_sessions()))
-        except Exception as exc:  # shown; r tries again
-            self.post_message(EngineFailed(f"listing sessions failed: {exc}"))
+        self.call_engine("listing sessions", lambda: SessionsLoaded(self.tui.list_sessions()))
 
     @on(SessionsLoaded)
     def _loaded(self, message: SessionsLoaded) -> None:

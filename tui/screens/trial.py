@@ -78,10 +78,11 @@ class TrialScreen(BaseScreen):
 
     @work(thread=True, group="trial", exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        try:
-            self.post_message(TrialLoaded(self.tui.source.trial(self.sprint, self.number)))
-        except Exception as exc:  # shown; the next tick tries again
-            self.post_message(EngineFailed(f"reading trial {self.number} failed: {exc}"))
+        source = self.tui.source  # shown if it fails; the next tick tries again
+        self.call_engine(
+            f"reading trial {self.number}",
+            lambda: TrialLoaded(source.trial(self.sprint, self.number)),
+        )
 
     @on(TrialLoaded)
     def _loaded(self, message: TrialLoaded) -> None:
@@ -133,19 +134,17 @@ class TrialScreen(BaseScreen):
     @work(thread=True, exit_on_error=False)
     def _run(self, what: str, params: dict | None = None) -> None:
         source = self.tui.source
-        try:
+
+        def act() -> ActionDone:
             if what == "fail":
                 source.fail(self.sprint, self.number)
-                text = f"trial {self.number} failed"
-            elif what == "requeue":
+                return ActionDone(f"trial {self.number} failed")
+            if what == "requeue":
                 source.requeue(self.sprint, self.number)
-                text = f"trial {self.number} re-queued"
-            else:
-                text = f"configuration enqueued as trial {source.enqueue(params or {})}"
-        except SprintoptError as exc:
-            self.post_message(EngineFailed(str(exc)))
-            return
-        self.post_message(ActionDone(text))
+                return ActionDone(f"trial {self.number} re-queued")
+            return ActionDone(f"configuration enqueued as trial {source.enqueue(params or {})}")
+
+        self.call_engine(f"trial {self.number}: {what}", act)
 
     @on(ActionDone)
     def _done(self, message: ActionDone) -> None:

@@ -1,0 +1,167 @@
+"""Keys on every screen: focus after switching panes, bursts read in one chunk, the yes/no
+box's guard, and the too-small notice after the terminal grows back."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import DataTable
+
+from engine.session import Session
+from tests.conftest import SessionDir, write_spec
+from tests.tui.support import EXTRA, burst, create, run, step_until, until
+from tui.app import create_app
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.proposal import ProposalScreen
+from tui.widgets.trials_table import TrialsTable
+
+
+async def _dashboard(app, pilot) -> DashboardScreen:
+    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
+    return app.screen
+
+
+def test_after_switching_panes_the_panes_keys_act_at_once(awaiting):
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            table = screen.query_one(TrialsTable)
+            data = screen.query_one("#trials-data", DataTable)
+            await pilot.press("2")
+            assert app.focused is screen.query_one("#event-feed")
+            await pilot.press("3")
+            assert app.focused is screen.query_one("#chart-importance")
+            await pilot.press("1")
+            assert app.focused is data
+            column = table.sort_column
+            await pilot.press("s")
+            assert table.sort_column != column
+            data.move_cursor(row=0)
+            await pilot.press("down", "j")
+            assert data.cursor_row == 2
+
+    run(flow)
+
+
+def _three_sprints_running_the_third(path) -> SessionDir:
+    sprints = [
+        {"name": "scout", "trials": 12},
+        {"name": "warm", "trials": 4, "epochs": 2},
+        {"name": "full", "trials": 3, "epochs": 4},
+    ]
+    write_spec(path, "t", "quadratic", sprints, extra=EXTRA)
+    sd = SessionDir(path, "t")
+    session = create(sd)
+    for after in (1, 2):
+        step_until(sd, session, lambda: session.refresh().state == "awaiting")
+        session.decide("accepted", after=after)
+    session.store.close()
+    return sd
+
+
+def test_sprint_keys_in_a_burst_each_move_one_sprint(tmp_path):
+    sd = _three_sprints_running_the_third(tmp_path)
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            assert screen.dashboard.shown == 3
+            burst(app, ("left_square_bracket", "["), ("left_square_bracket", "["))
+            await until(pilot, lambda: screen.dashboard.shown == 1)
+            burst(app, ("right_square_bracket", "]"), ("right_square_bracket", "]"))
+            await until(pilot, lambda: screen.dashboard.shown == 3 and screen.sprint is None)
+
+    run(flow)
+
+
+def test_help_scrolls_a_line_per_key_in_a_burst(awaiting):
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _dashboard(app, pilot)
+            burst(app, ("question_mark", "?"), *[("down", None)] * 5)
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            view = app.screen.view
+            await until(pilot, lambda: view.scroll_y == 5)
+            burst(app, ("k", "k"), ("k", "k"))
+            await until(pilot, lambda: view.scroll_y == 3)
+
+    run(flow)
+
+
+def test_the_sessions_list_moves_with_j_and_k(tmp_path):
+    for name in ("a", "b", "c"):
+        d = tmp_path / name
+        d.mkdir()
+        write_spec(d, name, "quadratic", [{"name": "only", "trials": 2}])
+        create(SessionDir(d, name)).store.close()
+        (tmp_path / "sessions").mkdir(exist_ok=True)
+        (d / "sessions" / f"{name}.db").rename(tmp_path / "sessions" / f"{name}.db")
+    app = create_app(sessions_dir=tmp_path / "sessions", poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = app.screen.query_one("#sessions-data", DataTable)
+            await until(pilot, lambda: table.row_count == 3)
+            burst(app, ("j", "j"), ("j", "j"), ("k", "k"))
+            await until(pilot, lambda: table.cursor_row == 1)
+
+    run(flow)
+
+
+class _Box(App):
+    pass
+
+
+def test_the_yes_no_guard_starts_when_the_box_is_painted_not_mounted(monkeypatch):
+    """Under load a box is mounted well before it is painted; keys in between never answer."""
+    held: list = []
+    monkeypatch.setattr(ConfirmScreen, "call_after_refresh", lambda self, cb: held.append(cb))
+    app = _Box()
+    answers: list = []
+
+    async def flow() -> None:
+        async with app.run_test() as pilot:
+            app.push_screen(ConfirmScreen("Accept?"), answers.append)
+            await until(pilot, lambda: held)
+            await pilot.pause(ConfirmScreen.GUARD_SECONDS + 0.1)  # mounted long ago, not drawn
+            await pilot.press("y")
+            await pilot.pause(0.1)
+            assert answers == [] and isinstance(app.screen, ConfirmScreen)
+            held[0]()  # painted now
+            await pilot.press("y")  # inside the guard, counted from the paint
+            await pilot.pause(0.1)
+            assert answers == []
+            await pilot.pause(ConfirmScreen.GUARD_SECONDS)
+            await pilot.press("y")
+            await until(pilot, lambda: answers == [True])
+
+    run(flow)
+
+
+def test_the_too_small_notice_goes_when_the_terminal_grows_back_behind_a_screen(awaiting):
+    sd, session = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            dashboard = await _dashboard(app, pilot)
+            await pilot.resize_terminal(70, 20)
+            await until(pilot, lambda: dashboard.query_one("TooSmall").display)
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, ProposalScreen))
+            await pilot.resize_terminal(80, 24)  # grows back while the review is in front
+            await until(pilot, lambda: not app.screen.query_one("TooSmall").display)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is dashboard)
+            await until(pilot, lambda: not dashboard.query_one("TooSmall").display)
+
+    run(flow)
+    assert Session.open(sd.name, sd.url).decisions() == []
