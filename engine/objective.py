@@ -81,14 +81,27 @@ class Reporter(Protocol):
     """What an objective gets to talk back to the sprint while it trains."""
 
     def report(self, value: float, step: int) -> None:
-        """Record an intermediate value; raises :data:`TrialPruned` if the pruner stops it."""
+        """Record an intermediate value; raises :data:`TrialPruned` if the pruner stops it.
+
+        ``value`` is a finite real number (a float, an int, a NumPy scalar, a 0-d tensor; not
+        a bool or a string); ``step`` a whole number from 1 to ``fidelity.steps``, larger than
+        the step reported before. Anything else raises ``engine.reporter.ReportError`` (a
+        ``ValueError``), and the trial fails with its message.
+        """
 
     def set_attr(self, key: str, value: Any) -> None:
-        """Store a JSON-serialisable attribute on the trial (losses, thresholds, ...)."""
+        """Store a JSON-serialisable attribute on the trial (losses, thresholds, ...).
+
+        Keys starting with ``sprintopt.`` are sprintopt's own and refused.
+        """
 
 
 class Objective(Protocol):
-    """``objective(config, fidelity, reporter) -> float``: train one configuration, score it."""
+    """``objective(config, fidelity, reporter) -> float``: train one configuration, score it.
+
+    The result must be a finite real number (NumPy scalars and 0-d tensors count; ``True``
+    and ``"0.5"`` do not): anything else fails the trial with the reason.
+    """
 
     def __call__(self, config: dict[str, Any], fidelity: Fidelity, reporter: Reporter) -> float: ...
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import os
 import re
+import stat
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Union
@@ -19,6 +22,21 @@ else:  # pragma: no cover
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.errors import SpecError
+from engine.limits import (
+    MAX_COUNT,
+    MAX_DEPTH,
+    MAX_FIDELITY_STEP,
+    MAX_INT_PARAM,
+    MAX_JSON_INT,
+    MAX_PARAM_NAME,
+    MAX_RESOURCE,
+    MAX_SECONDS,
+    MAX_SEED,
+    MAX_SESSION_NAME,
+    MAX_SPEC_BYTES,
+    MIN_STEP_RATIO,
+    shown,
+)
 from engine.objective import Fidelity
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
 
@@ -40,6 +58,12 @@ class FloatSpec(_Model):
     @model_validator(mode="after")
     def _check(self) -> FloatSpec:
         _check_range(self.low, self.high, self.log)
+        if not math.isfinite(self.high - self.low):
+            # Samplers draw from [low, high] in float arithmetic: an infinite width breaks them.
+            raise ValueError(
+                f"the range high - low ({self.low:g} .. {self.high:g}) is too wide for a "
+                "float: narrow it"
+            )
         if self.step is not None:
             if self.step <= 0:
                 raise ValueError(f"step must be a positive number, got {self.step:g}")
@@ -47,13 +71,35 @@ class FloatSpec(_Model):
                 raise ValueError("log and step cannot be combined: drop one of them")
             if self.step > self.high - self.low:
                 raise ValueError(f"step ({self.step:g}) is larger than the range high - low")
+            bound = max(abs(self.low), abs(self.high))
+            if self.step < MIN_STEP_RATIO * bound:
+                raise ValueError(
+                    f"step ({self.step:g}) is too small for the range {self.low:g} .. "
+                    f"{self.high:g}: a float holds about 16 digits, so grid points closer than "
+                    f"{MIN_STEP_RATIO * bound:.3g} cannot be told apart; use a larger step, or "
+                    "drop step to search the range continuously"
+                )
             n = (self.high - self.low) / self.step
             if abs(n - round(n)) > 1e-8 * max(1.0, n):
                 _indivisible(self.low, self.high, self.step, math.floor(n))
+            _check_optuna_accepts(self)
         return self
 
     def to_param(self, name: str) -> Param:
         return FloatParam(name, self.low, self.high, self.log, self.step)
+
+
+def _check_optuna_accepts(p: FloatSpec) -> None:
+    """Build the distribution a worker will build: what Optuna refuses, the spec refuses."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Optuna warns when it lowers high onto the grid
+            p.to_param("x").distribution()
+    except (ArithmeticError, ValueError) as exc:  # decimal.InvalidOperation is both
+        raise ValueError(
+            f"Optuna cannot use step {p.step:g} over {p.low:g} .. {p.high:g} "
+            f"({type(exc).__name__}): use a larger step"
+        ) from None
 
 
 class IntSpec(_Model):
@@ -65,13 +111,20 @@ class IntSpec(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> IntSpec:
+        for key in ("low", "high"):
+            if abs(getattr(self, key)) > MAX_INT_PARAM:
+                raise ValueError(
+                    f"{key} ({_int(getattr(self, key))}) is out of reach: int bounds must lie "
+                    f"within +-{MAX_INT_PARAM} (2**53), where a float (how Optuna stores a "
+                    "parameter) still holds every integer"
+                )
         _check_range(self.low, self.high, self.log)
         if self.step < 1:
-            raise ValueError(f"step must be a positive integer, got {self.step}")
+            raise ValueError(f"step must be a positive integer, got {_int(self.step)}")
         if self.log and self.step != 1:
             raise ValueError("log and step cannot be combined: drop one of them")
         if self.step > self.high - self.low:
-            raise ValueError(f"step ({self.step}) is larger than the range high - low")
+            raise ValueError(f"step ({_int(self.step)}) is larger than the range high - low")
         if (self.high - self.low) % self.step:
             _indivisible(self.low, self.high, self.step, (self.high - self.low) // self.step)
         return self
@@ -89,17 +142,21 @@ class CategoricalSpec(_Model):
     def _choices(cls, v: list[Any]) -> list[Any]:
         if not v:
             raise ValueError("choices is empty: list at least one choice")
-        for i, c in enumerate(v):
-            for d in v[:i]:
-                if c != d:
-                    continue
-                if type(c) is type(d):
-                    raise ValueError(f"choice {_toml(c)} is listed twice: remove one")
-                # Optuna finds a choice by ==, so true would come back for 1 (and 1 for 1.0).
-                raise ValueError(
-                    f"choices {_toml(d)} and {_toml(c)} are equal to Optuna: drop one or quote "
-                    f'it as a string ("{c}")'
-                )
+        seen: dict[Any, Any] = {}  # equal values hash alike (true, 1, 1.0): one pass finds any
+        for c in v:
+            if isinstance(c, int) and abs(c) > MAX_JSON_INT:
+                raise ValueError(f"choice {_toml(c)} does not fit in 64 bits: quote it")
+            if c not in seen:
+                seen[c] = c
+                continue
+            d = seen[c]
+            if type(c) is type(d):
+                raise ValueError(f"choice {_toml(c)} is listed twice: remove one")
+            # Optuna finds a choice by ==, so true would come back for 1 (and 1 for 1.0).
+            raise ValueError(
+                f"choices {_toml(d)} and {_toml(c)} are equal to Optuna: drop one or quote "
+                f'it as a string ("{shown(str(c))}")'
+            )
         return v
 
     def to_param(self, name: str) -> Param:
@@ -107,7 +164,15 @@ class CategoricalSpec(_Model):
 
 
 def _toml(value: Any) -> str:
-    return json.dumps(value)  # true, 1, 1.0, "a": how the user wrote it
+    """How the user wrote ``value`` (true, 1, 1.0, "a"), cut short if it is long."""
+    try:
+        return shown(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError):
+        return type(value).__name__
+
+
+def _int(value: int) -> str:
+    return shown(str(value)) if abs(value) < 10**4000 else "a huge integer"
 
 
 def _indivisible(low: float, high: float, step: float, whole_steps: float) -> NoReturn:
@@ -119,28 +184,90 @@ def _indivisible(low: float, high: float, step: float, whole_steps: float) -> No
 
 def _check_range(low: float, high: float, log: bool) -> None:
     if low >= high:
-        raise ValueError(f"low ({low:g}) must be below high ({high:g})")
+        raise ValueError(f"low ({_num(low)}) must be below high ({_num(high)})")
     if log and low <= 0:
-        raise ValueError(f"log = true needs low > 0, got low = {low:g}")
+        raise ValueError(f"log = true needs low > 0, got low = {_num(low)}")
+
+
+def _num(value: float) -> str:
+    return _int(value) if isinstance(value, int) else f"{value:g}"
+
+
+def _check_free_value(value: Any, where: str = "", depth: int = 0) -> None:
+    """A frozen value or fidelity key is stored as JSON and handed to the objective as is:
+    only TOML's strings, booleans, 64-bit integers, finite floats, arrays and tables."""
+    at = f" at {shown(where)}" if where else ""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep{at}: flatten it")
+    if isinstance(value, (bool, str)):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_JSON_INT:
+            raise ValueError(f"the integer{at} does not fit in 64 bits: quote it as a string")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value}{at} is not a finite number: use a number or a string")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_free_value(item, f"{where}[{i}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"table keys{at} must be strings")
+            _check_free_value(item, f"{where}.{key}" if where else key, depth + 1)
+        return
+    # TOML dates and times, or anything else a dict handed in: JSON cannot hold it.
+    raise ValueError(f"{type(value).__name__} values{at} cannot be stored: quote it as a string")
+
+
+def _check_free_table(table: dict[str, Any]) -> dict[str, Any]:
+    for key, value in table.items():
+        _check_free_value(value, key)
+    return table
+
+
+def _check_seconds(value: float | None) -> float | None:
+    if value is not None and value > MAX_SECONDS:
+        raise ValueError(f"must be at most {MAX_SECONDS:.0f} seconds (ten years), got {value:g}")
+    return value
 
 
 ParamSpec = Annotated[Union[FloatSpec, IntSpec, CategoricalSpec], Field(discriminator="type")]
 
 
 class SessionSpec(_Model):
-    name: str = Field(pattern=NAME_PATTERN, max_length=80)
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_SESSION_NAME)
     direction: Literal["minimize", "maximize"]
     objective: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    storage: str | None = None
+    storage: str | None = Field(default=None, max_length=4096)
     seed: int = 0
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: int) -> int:
+        # Each worker seeds its sampler with seed * 1000003 + sprint * 10007 + worker id,
+        # reduced mod 2**32 (NumPy's range): a seed in 0 .. 2**31 - 1 keeps that well-defined.
+        if not 0 <= v <= MAX_SEED:
+            raise ValueError(
+                f"seed must be a whole number from 0 to {MAX_SEED} (2**31 - 1), got {_int(v)}"
+            )
+        return v
 
 
 class FidelitySpec(_Model):
     resource: str = Field(default="epochs", pattern=r"^[A-Za-z_]\w*$")
-    max: float = Field(gt=0)
+    max: float = Field(gt=0, le=MAX_RESOURCE)
     train_fraction: float = Field(default=1.0, gt=0, le=1)
     valid_fraction: float = Field(default=1.0, gt=0, le=1)
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("extra")
+    @classmethod
+    def _extra(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_free_table(v)
 
 
 class SprintSpec(_Model):
@@ -150,16 +277,30 @@ class SprintSpec(_Model):
     trials: int = Field(ge=1, le=100_000)
     fidelity: dict[str, Any] = Field(default_factory=dict)
     timeout: float | None = Field(default=None, gt=0)
-    min_resource: int = Field(default=1, ge=1)
-    reduction_factor: int = Field(default=3, ge=2)
-    n_startup_trials: int | None = Field(default=None, ge=0)
+    # One trial's time limit in seconds: past it the trial fails with the reason (the
+    # objective runs in a child process; see docs/architecture.md).
+    trial_timeout: float | None = Field(default=None, gt=0)
+    min_resource: int = Field(default=1, ge=1, le=MAX_RESOURCE)
+    reduction_factor: int = Field(default=3, ge=2, le=1000)
+    n_startup_trials: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+
+    @field_validator("timeout", "trial_timeout")
+    @classmethod
+    def _seconds(cls, v: float | None) -> float | None:
+        # Both become timedeltas and deadlines: ten years is far past any campaign.
+        return _check_seconds(v)
+
+    @field_validator("fidelity")
+    @classmethod
+    def _fidelity(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_free_table(v)
 
 
 class AdvisorSpec(_Model):
     """How the advisor cuts the space between sprints (see engine/advisor/)."""
 
     # The top trials: top_k, capped by ceil(top_quantile * ranked trials) when that is set.
-    top_k: int = Field(default=10, ge=1)
+    top_k: int = Field(default=10, ge=1, le=MAX_COUNT)
     top_quantile: float | None = Field(default=None, gt=0, le=1)
     # Cuts: the top-k span plus margin (a fraction of the current range, log space for log).
     margin: float = Field(default=0.1, ge=0, le=1)
@@ -169,9 +310,9 @@ class AdvisorSpec(_Model):
     # Freezing: normalised importance below the threshold freezes at the best trial's value.
     freeze_threshold: float = Field(default=0.02, ge=0, le=1)
     importance: Literal["ped_anova", "fanova"] = "fanova"
-    importance_min_trials: int = Field(default=10, ge=2)
+    importance_min_trials: int = Field(default=10, ge=2, le=MAX_COUNT)
     # Fidelity: past the plan, up to extra_sprints more, each fidelity_step x the last.
-    fidelity_step: float = Field(default=2.0, gt=1)
+    fidelity_step: float = Field(default=2.0, gt=1, le=MAX_FIDELITY_STEP)
     extra_sprints: int = Field(default=0, ge=0, le=100)
     # The fidelity gate over carried-over configurations evaluated at two fidelities.
     min_rank_correlation: float = Field(default=0.5, ge=-1, le=1)
@@ -180,8 +321,8 @@ class AdvisorSpec(_Model):
     # (its min_resource is raised): below it, rankings are what the gate just distrusted.
     raise_min_resource: bool = True
     # Warm start: the best configurations, plus probes at spread ranks for the gate.
-    carry_over: int = Field(default=5, ge=0)
-    probes: int = Field(default=2, ge=0)
+    carry_over: int = Field(default=5, ge=0, le=MAX_COUNT)
+    probes: int = Field(default=2, ge=0, le=MAX_COUNT)
     bootstrap: int = Field(default=200, ge=0, le=100_000)
     # Restore parameters frozen and choices dropped on lower-fidelity evidence.
     recheck_fixed: bool = True
@@ -195,6 +336,22 @@ class Spec(_Model):
     fidelity: FidelitySpec
     sprints: list[SprintSpec] = Field(min_length=1)
     advisor: AdvisorSpec = Field(default_factory=AdvisorSpec)
+
+    @field_validator("space", "frozen")
+    @classmethod
+    def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if not 0 < len(name) <= MAX_PARAM_NAME:
+                raise ValueError(
+                    f"parameter names must be 1 to {MAX_PARAM_NAME} characters, got "
+                    f"{len(name)} ({_toml(name)})"
+                )
+        return v
+
+    @field_validator("frozen")
+    @classmethod
+    def _frozen(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_free_table(v)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Spec:
@@ -241,41 +398,87 @@ def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:
     """The fidelity a planned sprint runs at: spec defaults overridden by the sprint's table."""
     resource = spec.fidelity.resource
     table = dict(sprint.fidelity)
-    amount = table.pop(resource, spec.fidelity.max)
-    if (
-        isinstance(amount, bool)
-        or not isinstance(amount, (int, float))
-        or not math.isfinite(amount)
-    ):
+    amount = _finite(table.pop(resource, spec.fidelity.max))
+    if amount is None:
         raise ValueError(f"sprint {sprint.name}: fidelity {resource} must be a number")
     fractions: dict[str, float] = {}
     for key in ("train_fraction", "valid_fraction"):
-        value = table.pop(key, getattr(spec.fidelity, key))
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = _finite(table.pop(key, getattr(spec.fidelity, key)))
+        if value is None:
             raise ValueError(f"sprint {sprint.name}: fidelity {key} must be a number in (0, 1]")
-        fractions[key] = float(value)
+        fractions[key] = value
     extra = {**spec.fidelity.extra, **table}
-    return Fidelity(resource, float(amount), extra=extra, noted=tuple(table), **fractions)
+    return Fidelity(resource, amount, extra=extra, noted=tuple(table), **fractions)
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is not a number (or too large for one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 # -- loading ------------------------------------------------------------------------------
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file; raises :class:`SpecError` with one clear message."""
-    path = Path(path)
+    return parse_spec(read_spec_text(path), source=shown(str(path)))
+
+
+def read_spec_text(path: str | Path) -> str:
+    """The text of a spec file: a regular file of at most :data:`MAX_SPEC_BYTES`, in UTF-8."""
+    where = shown(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        # Non-blocking, so a FIFO in the spec's place cannot hang the open; fstat judges it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read it ({exc})") from None
-    return parse_spec(text, source=str(path))
+        raise SpecError(f"{where}: no such file") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise SpecError(f"{where}: cannot read it ({_os_reason(exc)})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SpecError(f"{where}: not a regular file; give the path of a spec (TOML) file")
+        data = _read_at_most(fd, MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"{where}: cannot read it ({_os_reason(exc)})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"{where}: larger than {MAX_SPEC_BYTES // 1024} KiB; a spec is a short TOML file"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{where}: cannot read it (not UTF-8 text: {exc.reason})") from None
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _os_reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or shown(str(exc))
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, and integers of thousands of digits
+        raise SpecError(f"{source}: not valid TOML: {shown(str(exc), 500)}") from None
     return spec_from_dict(data, source)
 
 
@@ -297,6 +500,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         return Spec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(f"{source}: {_describe_errors(exc)}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: values nested too deeply: flatten them") from None
 
 
 _PARAM_TAGS = ("float", "int", "categorical")
@@ -322,13 +527,20 @@ def _describe_errors(exc: ValidationError) -> str:
             msg = _message(err)
         if err["type"] == "finite_number":
             msg = "must be a finite number (not nan or inf)"
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{shown(str(p))}" for p in loc)
+        where = shown(where.lstrip("."))
         if where not in problems or err["type"] == "finite_number":
-            problems[where] = msg
+            problems[where] = shown(msg, 1000)
     lines = [f"{where}: {msg}" if where else msg for where, msg in problems.items()]
     if len(lines) == 1:
         return lines[0]
-    return f"{lines[0]} (and {len(lines) - 1} more)\n  " + "\n  ".join(lines[1:])
+    listed = lines[1:_MAX_LINES]
+    if len(lines) > _MAX_LINES:
+        listed.append(f"... {len(lines) - _MAX_LINES} more not shown")
+    return f"{lines[0]} (and {len(lines) - 1} more)\n  " + "\n  ".join(listed)
+
+
+_MAX_LINES = 10  # a spec with thousands of mistakes still gets a message one can read
 
 
 def _message(err: Any) -> str:
@@ -342,13 +554,20 @@ def _message(err: Any) -> str:
     if kind == "union_tag_not_found":
         return "missing 'type': set type = 'float', 'int' or 'categorical'"
     if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
-        return f"{_PATTERN_HINTS[loc[-1]]}; got {err['input']!r}"
+        return f"{_PATTERN_HINTS[loc[-1]]}; got {_repr(err['input'])}"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind.endswith("_type"):
         given = err["input"]
-        shown = _toml(given) if isinstance(given, (bool, int, float, str)) else repr(given)
-        msg += f", got {shown}"
+        plain = isinstance(given, (bool, int, float, str))
+        msg += f", got {_toml(given) if plain else _repr(given)}"
     return msg
+
+
+def _repr(value: Any) -> str:
+    try:
+        return shown(repr(value))
+    except (RecursionError, ValueError):  # deeply nested, or an integer of 5,000 digits
+        return type(value).__name__
 
 
 # -- the objective, imported only after the spec validates --------------------------------
@@ -362,18 +581,27 @@ def resolve_objective(spec: Spec, search_path: list[str] | None = None) -> Calla
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure of user code is a spec problem to report
         raise SpecError(
-            f"session.objective: cannot import module {module_name!r} ({type(exc).__name__}: "
-            f"{exc}); run from the directory that contains it or fix the path"
+            f"session.objective: cannot import module {_repr(module_name)} "
+            f"({type(exc).__name__}: {shown(str(exc))}); run from the directory that contains "
+            "it or fix the path"
         ) from None
     func = getattr(module, attr, None)
     if func is None:
-        raise SpecError(f"session.objective: module {module_name!r} has no attribute {attr!r}")
+        raise SpecError(
+            f"session.objective: module {_repr(module_name)} has no attribute {_repr(attr)}"
+        )
     if not callable(func):
-        raise SpecError(f"session.objective: {spec.session.objective} is not callable")
+        raise SpecError(f"session.objective: {shown(spec.session.objective)} is not callable")
     return func
 
 
 def check_name(name: str) -> str:
+    """``name`` if it can name a session (and its `sessions/<name>.db`), else a SpecError."""
     if not re.match(NAME_PATTERN, name):
-        raise SpecError(f"{name!r} is not a valid session name (letters, digits, _ . -)")
+        raise SpecError(f"{_repr(name)} is not a valid session name (letters, digits, _ . -)")
+    if len(name) > MAX_SESSION_NAME:
+        raise SpecError(
+            f"a session name has at most {MAX_SESSION_NAME} characters; {_repr(name)} has "
+            f"{len(name)}"
+        )
     return name
