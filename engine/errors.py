@@ -25,3 +25,20 @@ class DecisionError(SprintoptError):
 
 class StaleProposalError(SessionError):
     """The proposal being decided is no longer the open one: it was decided or replaced."""
+
+
+class StoreError(SessionError):
+    """The storage cannot be used as given (its URL, its file, the database in it); nothing was
+    changed. A ``SessionError`` because that is what opening a session raised before."""
+
+
+class NoSessionsError(StoreError):
+    """The database holds no sprintopt tables: empty, or another application's."""
+
+
+class ForeignDatabaseError(StoreError):
+    """Creating a session would add sprintopt's tables to another application's database."""
+
+
+class DamagedStoreError(StoreError):
+    """A sprintopt database that is not whole (tables missing, a garbled schema version)."""

@@ -18,7 +18,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
-from engine.errors import SprintoptError
+from engine.errors import NoSessionsError, SprintoptError
 from engine.events import Event, session_events, utc
 from engine.plots import ChartData, chart_data, live_importance
 from engine.prunes import explain_prunes
@@ -195,7 +195,13 @@ class Watch:
 
 
 def find_sessions(directory: Path | None = None, url: str | None = None) -> list[SessionSummary]:
-    """The sessions in ``url``, or in every ``*.db`` under ``directory`` (default sessions/)."""
+    """The sessions in ``url``, or in every ``*.db`` under ``directory`` (default sessions/).
+
+    Every store is opened read-only: listing never writes, creates or chmods anything. A ``url``
+    that cannot be read (a server away, a damaged database) raises :class:`StoreError`; one
+    without sprintopt tables just has no sessions. Under ``directory``, files that are not
+    session databases are skipped.
+    """
     if url is not None:
         urls = [url]
     else:
@@ -205,7 +211,11 @@ def find_sessions(directory: Path | None = None, url: str | None = None) -> list
     for u in urls:
         try:
             store = Store(u, readonly=True)
-        except SprintoptError:  # not a sprintopt database, or unreadable: nothing to list
+        except NoSessionsError:
+            continue
+        except SprintoptError:  # under sessions/: not a session database, or unreadable
+            if url is not None:
+                raise
             continue
         try:
             out += [_summary(store, u, rec.name) for rec in store.sessions()]
@@ -217,11 +227,11 @@ def find_sessions(directory: Path | None = None, url: str | None = None) -> list
 def _summary(store: Store, url: str, name: str) -> SessionSummary:
     rec = store.session(name)
     sprints = store.sprints(rec.id)
-    storage = store.optuna_storage()
     trials, best = 0, None
     for s in reversed(sprints):
         if s.state == "setup":
-            continue
+            continue  # no study yet (a read-only store would not find Optuna's tables either)
+        storage = store.optuna_storage()
         study_id = storage.get_study_id_from_name(s.study_name)
         trials += storage.get_n_trials(study_id)
         if best is None:
