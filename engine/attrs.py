@@ -13,6 +13,8 @@ OVER_BUDGET = PREFIX + "over_budget"
 HISTORY = PREFIX + "history_from"
 #: On a re-queued copy: the number of the trial whose slot it took over.
 RETRY_OF = PREFIX + "retry_of"
+#: On a re-queued copy: how many workers died running this configuration so far.
+DEATHS = PREFIX + "worker_deaths"
 #: A configuration carried over from the sprint before, re-evaluated first (the gate pairs them).
 CARRIED = PREFIX + "carried_over"
 #: Why a trial failed, in one line; the traceback, when there is one, is beside it.

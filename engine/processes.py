@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.records import WorkerRecord
-from engine.store import sqlite_path
+from engine.store import make_private_dir, sqlite_path
 from engine.worker import STORAGE_ENV
 
 
@@ -30,11 +30,20 @@ class Started:
 
 
 def start_workers(
-    name: str, url: str, count: int, gpus: list[str] | None = None, auto_approve: bool = False
+    name: str,
+    url: str,
+    count: int,
+    gpus: list[str] | None = None,
+    auto_approve: bool = False,
+    search_path: list[str] | None = None,
 ) -> list[Started]:
-    """Start ``count`` workers (or one per GPU) in their own process sessions, logs to files."""
+    """Start ``count`` workers (or one per GPU) in their own process sessions, logs to files.
+
+    ``search_path``: where they may import the objective from, besides their working directory
+    (the command line's choice, passed as ``--path``; never read from the database).
+    """
     logs = log_dir(name, url)
-    logs.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(logs)  # 0700 whatever the umask; an existing folder keeps its mode
     slots: list[str | None] = list(gpus) if gpus else [None] * count
     started = []
     for i, gpu in enumerate(slots):
@@ -45,6 +54,8 @@ def start_workers(
             env["CUDA_VISIBLE_DEVICES"] = gpu
         path = _free_log_path(logs, gpu if gpu is not None else str(i))
         cmd = [sys.executable, "-m", "engine.worker", name, "--log-path", str(path)]
+        for entry in search_path or []:
+            cmd += ["--path", entry]
         if auto_approve:
             cmd.append("--auto-approve")
         if gpu is not None:

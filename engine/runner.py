@@ -2,56 +2,44 @@
 
 from __future__ import annotations
 
-import math
 import socket
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import Trial, TrialState
 
+from engine.attempt import Attempt, call_in_child, call_objective
 from engine.attrs import (
+    DEATHS,
     FAIL_REASON,
     FIDELITY,
     HOST,
     OVER_BUDGET,
+    RETRY_OF,
     SPRINT,
     TRACEBACK,
     WALL_TIME,
     WORKER,
 )
 from engine.budget import holds_slot
-from engine.objective import Fidelity, TrialPruned, takes_optuna_trial
+from engine.faults import Outage, patiently
 from engine.records import SprintRecord
 from engine.session import Session
-from engine.store import HEARTBEAT_INTERVAL
+from engine.store import HEARTBEAT_INTERVAL, Store
 
-Outcome = Literal["complete", "pruned", "failed", "over_budget"]
+Outcome = Literal["complete", "pruned", "failed", "over_budget", "handed_back"]
+T = TypeVar("T")
+#: A configuration whose runs killed this many workers is failed without running it again.
+MAX_DEATHS = 2
 
 
 class StopRequested(BaseException):
     """Raised inside the objective when the worker is told to stop now (SIGTERM)."""
-
-
-class TrialReporter:
-    """The reporter an objective gets: intermediate values go to the pruner, attrs to the trial."""
-
-    def __init__(self, trial: Trial, prunes: bool = True) -> None:
-        self._trial = trial
-        self._prunes = prunes  # without a pruner, skip the storage read should_prune makes
-
-    def report(self, value: float, step: int) -> None:
-        self._trial.report(float(value), int(step))
-        if self._prunes and self._trial.should_prune():
-            raise TrialPruned(f"pruned at step {step}")
-
-    def set_attr(self, key: str, value: Any) -> None:
-        self._trial.set_user_attr(key, value)
 
 
 class _Heartbeat:
@@ -89,6 +77,12 @@ class TrialContext:
     objective: Callable[..., Any]
     worker_id: int
     in_objective: bool = False
+    outage: Outage = field(default_factory=Outage)
+    stopping: Callable[[], bool] = lambda: False
+
+    def patiently(self, call: Callable[[], T]) -> T:
+        """A storage call made again until the storage answers (or the worker must stop)."""
+        return patiently(call, self.outage, giving_up=self.stopping)
 
 
 def run_trial(ctx: TrialContext) -> Outcome:
@@ -96,7 +90,8 @@ def run_trial(ctx: TrialContext) -> Outcome:
         return _run_trial(ctx)
     except UpdateFinishedTrialError:
         # The operator failed or re-queued this trial from the app while it ran
-        # (engine.operations): it is over, and the worker goes on with the next one.
+        # (engine.operations), or a reaper handed it back while the storage was away:
+        # it is over, and the worker goes on with the next one.
         return "failed"
 
 
@@ -113,24 +108,45 @@ def _run_trial(ctx: TrialContext) -> Outcome:
             return "over_budget"
         _label(trial, ctx)
         start = time.perf_counter()
+        deaths = int(trial.user_attrs.get(DEATHS, 0))
+        if deaths >= MAX_DEATHS:
+            trial.set_user_attr(
+                FAIL_REASON,
+                f"this configuration killed its worker {deaths} times (trial "
+                f"{trial.user_attrs.get(RETRY_OF)} and before): failed for good, not run again",
+            )
+            return _finish(ctx, trial, start, TrialState.FAIL)
         try:
-            value = _call(ctx, trial, plan.fidelity)
-        except TrialPruned:
-            return _finish(ctx, trial, start, TrialState.PRUNED)
+            attempt = _call(ctx, trial)
         except StopRequested:
-            trial.set_user_attr(FAIL_REASON, "worker stopped; re-queued")
-            _finish(ctx, trial, start, TrialState.FAIL)
-            ctx.session.requeue(ctx.study, storage.get_trial(trial._trial_id), "stopped")
+            _hand_back(ctx, trial, start, "worker stopped; re-queued", "stopped")
             raise
-        except Exception as exc:  # the user's objective failed: record why, the session goes on
-            trial.set_user_attr(FAIL_REASON, f"{type(exc).__name__}: {exc}"[:2000])
-            trial.set_user_attr(TRACEBACK, traceback.format_exc()[-8000:])
+        if attempt.kind == "storage":
+            _hand_back(ctx, trial, start, f"storage error: {attempt.reason}; re-queued", "storage")
+            return "handed_back"
+        if attempt.kind == "pruned":
+            return _finish(ctx, trial, start, TrialState.PRUNED)
+        if attempt.kind == "failed":
+            ctx.patiently(lambda: trial.set_user_attr(FAIL_REASON, attempt.reason))
+            if attempt.traceback:
+                ctx.patiently(lambda: trial.set_user_attr(TRACEBACK, attempt.traceback))
             return _finish(ctx, trial, start, TrialState.FAIL)
-        problem = _bad_value(value)
-        if problem:
-            trial.set_user_attr(FAIL_REASON, problem)
-            return _finish(ctx, trial, start, TrialState.FAIL)
-        return _finish(ctx, trial, start, TrialState.COMPLETE, float(value))
+        return _finish(ctx, trial, start, TrialState.COMPLETE, attempt.value)
+
+
+def _hand_back(ctx: TrialContext, trial: Trial, start: float, why: str, reason: str) -> None:
+    """Fail the trial and queue its configuration again: nobody's fault, nothing counted."""
+    ctx.patiently(lambda: trial.set_user_attr(FAIL_REASON, why))
+    _finish(ctx, trial, start, TrialState.FAIL)
+    storage = ctx.session.store.optuna_storage()
+    frozen = ctx.patiently(lambda: storage.get_trial(trial._trial_id))
+    ctx.patiently(lambda: ctx.session.requeue(ctx.study, frozen, reason))
+
+
+def _own_connections(store: Store) -> None:
+    """In a forked child: drop (never close) the parent's pooled connections, open new ones."""
+    store.engine.dispose(close=False)
+    store.optuna_storage().engine.dispose(close=False)
 
 
 def _label(trial: Trial, ctx: TrialContext) -> None:
@@ -140,32 +156,31 @@ def _label(trial: Trial, ctx: TrialContext) -> None:
     trial.set_user_attr(HOST, socket.gethostname())
 
 
-def _call(ctx: TrialContext, trial: Trial, fidelity: Fidelity) -> Any:
+def _call(ctx: TrialContext, trial: Trial) -> Attempt:
+    plan = ctx.sprint.plan
+    config = plan.space.config(trial.params)
+
+    def run() -> Attempt:
+        prunes = plan.pruner != "none"
+        return call_objective(
+            ctx.objective, trial, config, plan.fidelity, prunes, plan.fidelity.steps
+        )
+
     ctx.in_objective = True
     try:
-        if takes_optuna_trial(ctx.objective):
-            return ctx.objective(trial)
-        config = ctx.sprint.plan.space.config(trial.params)
-        reporter = TrialReporter(trial, prunes=ctx.sprint.plan.pruner != "none")
-        return ctx.objective(config, fidelity, reporter)
+        if plan.trial_timeout is None:
+            return run()
+        return call_in_child(run, plan.trial_timeout, lambda: _own_connections(ctx.session.store))
     finally:
         ctx.in_objective = False
-
-
-def _bad_value(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(value)  # numpy scalars and 0-d tensors convert; other objects do not
-        except (TypeError, ValueError):
-            return f"the objective returned {type(value).__name__}, not a number"
-    if not math.isfinite(value):
-        return f"the objective returned {value}"
-    return None
 
 
 def _finish(
     ctx: TrialContext, trial: Trial, start: float, state: TrialState, value: float | None = None
 ) -> Outcome:
-    trial.set_user_attr(WALL_TIME, round(time.perf_counter() - start, 4))
-    ctx.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+    ctx.patiently(lambda: trial.set_user_attr(WALL_TIME, round(time.perf_counter() - start, 4)))
+    # A tell the storage refused is tried again once it is back: the work is not thrown away.
+    ctx.patiently(
+        lambda: ctx.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+    )
     return {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")  # type: ignore[return-value]

@@ -15,9 +15,9 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
-from engine.attrs import CARRIED, FIDELITY, HISTORY, RETRY_OF, SPRINT
+from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT
 from engine.decision import validate_plan
-from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError
+from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
 from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
@@ -63,8 +63,17 @@ class Session:
         return session
 
     @classmethod
-    def create_or_resume(cls, spec: Spec, spec_text: str, url: str, sys_path: list[str]) -> Opened:
-        store = Store(url, create=True)
+    def create_or_resume(
+        cls,
+        spec: Spec,
+        spec_text: str,
+        url: str,
+        sys_path: list[str],
+        adopt_foreign: bool = False,
+    ) -> Opened:
+        """``adopt_foreign``: the database may hold other tables (a shared Optuna database);
+        its studies are still never adopted."""
+        store = Store(url, create=True, adopt_foreign=adopt_foreign)
         record = store.find_session(spec.session.name)
         if record is not None:
             session = cls(store, record)
@@ -72,6 +81,10 @@ class Session:
             session.reap()
             session.recover_setup()
             return Opened(session, created=False)
+        first = study_name(spec.session.name, 1, spec.sprints[0].name)
+        foreign = store.foreign_study(first, spec.session.name, spec.session.direction)
+        if foreign is not None:  # refused before anything is written
+            raise StoreError(foreign)
         record = store.create_session(
             spec.session.name, spec.model_dump(mode="json"), spec_text, sys_path
         )
@@ -172,9 +185,13 @@ class Session:
         """Hand back a failed trial's slot and queue the same configuration (once per trial)."""
         if self.store.record_retry(study.study_name, trial.number, reason):
             log.warning("trial %d %s: re-queued with the same configuration", trial.number, reason)
-            study.enqueue_trial(
-                trial.params, user_attrs={RETRY_OF: trial.number}, skip_if_exists=False
-            )
+            attrs: dict[str, int] = {RETRY_OF: trial.number}
+            # A worker that died under this configuration (not one stopped or cut off from the
+            # storage) counts against it: the runner fails it for good after MAX_DEATHS.
+            deaths = int(trial.user_attrs.get(DEATHS, 0)) + (reason == "stale")
+            if deaths:
+                attrs[DEATHS] = deaths
+            study.enqueue_trial(trial.params, user_attrs=attrs, skip_if_exists=False)
 
     def recover_setup(self, sprint: SprintRecord | None = None) -> None:
         """Finish creating a sprint whose study or carry-over was not yet set up (idempotent)."""
@@ -183,6 +200,9 @@ class Session:
             return
         storage = self.store.optuna_storage(self._on_stale_trial)
         direction = self.spec.session.direction
+        foreign = self.store.foreign_study(sprint.study_name, self.name, direction)
+        if foreign is not None:
+            raise StoreError(foreign)
         study = optuna.create_study(
             study_name=sprint.study_name, storage=storage, direction=direction, load_if_exists=True
         )

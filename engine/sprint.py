@@ -29,6 +29,7 @@ class SprintPlan:
     reduction_factor: int = 3
     n_startup_trials: int | None = None
     timeout: float | None = None
+    trial_timeout: float | None = None
 
     def make_sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         return make_sampler(self.sampler, self.space, seed, self.n_startup_trials)
@@ -69,6 +70,7 @@ def planned_sprint(spec: Spec, index: int, space: Space | None = None) -> Sprint
         reduction_factor=s.reduction_factor,
         n_startup_trials=s.n_startup_trials,
         timeout=s.timeout,
+        trial_timeout=s.trial_timeout,
     )
 
 

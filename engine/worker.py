@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
+from engine.attempt import TERMINATING
 from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
+from engine.faults import Outage, is_storage_fault, patiently
 from engine.records import SprintRecord
 from engine.runner import StopRequested, TrialContext, run_trial
 from engine.session import Session
@@ -23,6 +25,22 @@ from engine.store import HEARTBEAT_INTERVAL, mask_url
 
 log = logging.getLogger("sprintopt.worker")
 STORAGE_ENV = "SPRINTOPT_STORAGE"  # the URL travels in the environment, never in `ps` output
+#: Extra directories a worker may import the objective from (os.pathsep-separated), besides
+#: its working directory and its --path options. Never read from the database: write access
+#: to a shared database must not decide what code runs on every worker host.
+PATH_ENV = "SPRINTOPT_PATH"
+SEED_MODULUS = 2**32  # numpy's and Optuna's samplers take seeds in [0, 2**32)
+
+
+def worker_seed(session_seed: int, sprint: int, worker_id: int) -> int:
+    """A distinct, valid sampler seed per (session seed, sprint, worker)."""
+    return (session_seed * 1_000_003 + sprint * 10_007 + worker_id) % SEED_MODULUS
+
+
+def trusted_path(extra: list[str] | None = None) -> list[str]:
+    """Where this worker imports the objective from: its own choices only."""
+    env = [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    return list(dict.fromkeys([os.getcwd(), *(extra or []), *env]))
 
 
 @dataclass
@@ -33,27 +51,47 @@ class WorkerOptions:
     gpu: str | None = None
     log_path: str | None = None
     poll: float = 1.0
+    search_path: list[str] | None = None  # where the objective is imported from (trusted_path)
 
 
 class Worker:
     def __init__(self, opts: WorkerOptions) -> None:
         self.opts = opts
-        self.session = Session.open(opts.name, opts.url)
-        spec = self.session.spec
-        self.objective = resolve_objective(spec, self.session.record.sys_path)
-        self.id = self.session.store.register_worker(
-            self.session.record.id, socket.gethostname(), os.getpid(), opts.gpu, opts.log_path
-        )
         self.stopping = False
+        self.outage = Outage()
+        # A worker started while the storage is away waits for it, like one already running.
+        self.session = self._patiently(lambda: Session.open(opts.name, opts.url))
+        spec = self.session.spec
+        self.objective = resolve_objective(spec, trusted_path(opts.search_path))
+        self.id = self._patiently(
+            lambda: self.session.store.register_worker(
+                self.session.record.id, socket.gethostname(), os.getpid(), opts.gpu, opts.log_path
+            )
+        )
         self._ctx: TrialContext | None = None
         self._done = threading.Event()
         self._last_reap = 0.0
 
-    # -- signals: SIGTERM stops now (the running trial is re-queued), SIGINT likewise --------
+    def _patiently(self, call):  # type: ignore[no-untyped-def]
+        return patiently(call, self.outage, sleep=self._nap, giving_up=lambda: self.stopping)
+
+    def _nap(self, seconds: float) -> None:
+        """Sleep, but wake within a tenth of a second of a stop request."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, deadline - time.monotonic()))
+
+    # -- signals: any terminating one stops now (the running trial is re-queued) --------------
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
         if self._ctx is not None and self._ctx.in_objective:
             raise StopRequested()
+
+    def install_signals(self) -> None:
+        # Also over dispositions inherited as ignored (nohup ignores SIGHUP): a worker told to
+        # end by any of these hands its trial back instead of dying with it or ignoring it.
+        for sig in TERMINATING:
+            signal.signal(sig, self._on_signal)
 
     def _keep_alive(self) -> None:
         while not self._done.wait(HEARTBEAT_INTERVAL):
@@ -64,21 +102,36 @@ class Worker:
 
     def run(self, handle_signals: bool = True) -> int:
         if handle_signals:
-            signal.signal(signal.SIGTERM, self._on_signal)
-            signal.signal(signal.SIGINT, self._on_signal)
+            self.install_signals()
         threading.Thread(target=self._keep_alive, daemon=True).start()
         log.info(
             "worker %d joined session %s on %s", self.id, self.opts.name, mask_url(self.opts.url)
         )
         try:
-            while not self.stopping and self._step():
+            while not self.stopping and self._turn():
                 pass
         except StopRequested:
             log.info("worker %d stopped; its running trial was re-queued", self.id)
         finally:
             self._done.set()
-            self.session.store.touch_worker(self.id, stopped=True)
+            try:
+                self.session.store.touch_worker(self.id, stopped=True)
+            except Exception as exc:  # the storage is away as we leave: the row goes stale
+                if not is_storage_fault(exc):
+                    raise
         return 0
+
+    def _turn(self) -> bool:
+        """One step of the loop, riding through a storage fault: wait, and pick up again."""
+        try:
+            going_on = self._step()
+        except Exception as exc:
+            if not is_storage_fault(exc):
+                raise
+            self._nap(self.outage.failed(exc))
+            return True
+        self.outage.recovered()
+        return going_on
 
     def _step(self) -> bool:
         """One turn of the loop; False when the worker should exit."""
@@ -114,9 +167,15 @@ class Worker:
 
     def _work_on(self, sprint: SprintRecord) -> None:
         if self._ctx is None or self._ctx.sprint.id != sprint.id:
-            seed = self.session.spec.session.seed * 1_000_003 + sprint.number * 10_007 + self.id
+            seed = worker_seed(self.session.spec.session.seed, sprint.number, self.id)
             self._ctx = TrialContext(
-                self.session, sprint, self.session.study(sprint, seed), self.objective, self.id
+                self.session,
+                sprint,
+                self.session.study(sprint, seed),
+                self.objective,
+                self.id,
+                outage=self.outage,
+                stopping=lambda: self.stopping,
             )
         # Reaping reads every running trial's heartbeat: once per heartbeat interval is enough.
         if time.monotonic() - self._last_reap >= HEARTBEAT_INTERVAL:
@@ -135,6 +194,20 @@ class Worker:
 
 
 def run_worker(opts: WorkerOptions, handle_signals: bool = True) -> int:
+    if handle_signals:  # before connecting: a worker waiting for its storage can be stopped
+        holder: list[Worker] = []
+
+        def early(signum: int, _frame: FrameType | None) -> None:
+            if holder:
+                holder[0]._on_signal(signum, _frame)
+            else:
+                raise SystemExit(128 + signum)
+
+        for sig in TERMINATING:
+            signal.signal(sig, early)
+        worker = Worker(opts)
+        holder.append(worker)
+        return worker.run(handle_signals)
     return Worker(opts).run(handle_signals)
 
 
@@ -145,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auto-approve", action="store_true")
     parser.add_argument("--gpu")
     parser.add_argument("--log-path")
+    parser.add_argument(
+        "--path", action="append", default=[], help="a directory to import the objective from"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
     url = os.environ.get(STORAGE_ENV)
@@ -153,7 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return run_worker(
-            WorkerOptions(args.session, url, args.auto_approve, args.gpu, args.log_path)
+            WorkerOptions(
+                args.session,
+                url,
+                args.auto_approve,
+                args.gpu,
+                args.log_path,
+                search_path=args.path,
+            )
         )
     except SprintoptError as exc:
         log.error("%s", exc)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.errors import SprintoptError
-from engine.export import to_csv, to_json
+from engine.export import to_csv, to_json, write_export
+from engine.limits import shown
 from engine.processes import log_dir, pid_alive, signal_workers, start_workers
 from engine.readmodel import SessionView, session_view, trial_rows
 from engine.session import Session
-from engine.spec import check_name, load_spec, resolve_objective
+from engine.spec import check_name, parse_spec, read_spec_text, resolve_objective
 from engine.store import mask_url
 from engine.views import find_sessions
 from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
@@ -23,6 +25,10 @@ from tui.decide import add_decision_commands
 from tui.text import format_sessions, format_status
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
+#: More worker processes than this on one box is a typo, not a plan.
+MAX_WORKERS = 1024
+#: What CUDA_VISIBLE_DEVICES takes: an index, or a GPU or MIG UUID.
+GPU_ID = re.compile(r"^(\d{1,4}|(GPU|MIG)-[0-9A-Za-z-]{1,80})$")
 
 
 def storage_for(name: str, given: str | None) -> str:
@@ -35,16 +41,19 @@ def storage_for(name: str, given: str | None) -> str:
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
+    # Everything the user typed is checked before anything is written (sessions/ included).
+    name = check_name(args.name) if args.name else None
     spec_path = Path(args.spec)
-    spec = load_spec(spec_path)
-    if args.name:
-        spec = spec.model_copy(
-            update={"session": spec.session.model_copy(update={"name": check_name(args.name)})}
-        )
+    spec_text = read_spec_text(spec_path)  # read once: what validates is what is stored
+    spec = parse_spec(spec_text, source=shown(str(spec_path)))
+    if name:
+        spec = spec.model_copy(update={"session": spec.session.model_copy(update={"name": name})})
     search_path = [str(Path.cwd()), str(spec_path.resolve().parent)]
     resolve_objective(spec, search_path)  # fail now, before anything is written
     url = args.storage or os.environ.get(STORAGE_ENV) or spec.storage_url()
-    opened = Session.create_or_resume(spec, spec_path.read_text(encoding="utf-8"), url, search_path)
+    opened = Session.create_or_resume(
+        spec, spec_text, url, search_path, adopt_foreign=getattr(args, "share_database", False)
+    )
     session = opened.session
     if not opened.created:
         print(f"resuming session {session.name} (its stored spec is used)")
@@ -54,8 +63,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"(sprintopt status {session.name}, or --name for a new session)"
             )
             return 0
-    gpus = [g.strip() for g in args.gpus.split(",") if g.strip()] if args.gpus else None
-    started = start_workers(session.name, url, args.workers, gpus, args.auto_approve)
+    # The workers import the objective from where this command found it: its choice, never
+    # a path read back from the database.
+    started = start_workers(
+        session.name, url, args.workers, args.gpus, args.auto_approve, search_path
+    )
     print(f"session {session.name} in {mask_url(url)}")
     print(f"started {len(started)} worker(s); logs in {log_dir(session.name, url)}")
     if args.follow:
@@ -131,11 +143,15 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
     url = storage_for(args.session, args.storage)
-    return run_worker(WorkerOptions(args.session, url, args.auto_approve, args.gpu))
+    paths = [str(Path(p).resolve()) for p in args.path]
+    return run_worker(
+        WorkerOptions(args.session, url, args.auto_approve, args.gpu, search_path=paths)
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    session = Session.open(args.session, storage_for(args.session, args.storage))
+    # A reader: never takes the write lock, never reaps (workers and `run` do that).
+    session = Session.open(args.session, storage_for(args.session, args.storage), readonly=True)
     print(format_status(session_view(session)))
     return 0
 
@@ -157,12 +173,12 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    session = Session.open(args.session, storage_for(args.session, args.storage))
+    session = Session.open(args.session, storage_for(args.session, args.storage), readonly=True)
     rows = trial_rows(session)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {len(rows)} trials to {args.output}")
+        write_export(args.output, text)
+        print(f"wrote {len(rows)} trials to {shown(args.output)}")
     else:
         sys.stdout.write(text)
     return 0
@@ -178,13 +194,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         gpus=None,
         auto_approve=True,
         follow=True,
+        share_database=False,
     )
     print(
         f"sprintopt demo: a three-sprint session on the multi-fidelity Branin function "
         f"({DEMO_SPEC.name}), {args.workers} workers, proposals auto-approved\n"
     )
     code = cmd_run(ns)
-    session = Session.open(name, storage_for(name, None))
+    session = Session.open(name, storage_for(name, None), readonly=True)
     print()
     print(format_status(session_view(session)))
     print(f"\nthe session lives in sessions/{name}.db; look at it with:")
@@ -193,6 +210,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  sprintopt export {name} --format csv -o {name}.csv")
     print(f"  optuna-dashboard sqlite:///sessions/{name}.db   (if you have it installed)")
     return code
+
+
+# -- argument types: a bad number is argparse's usage error (exit 2), before anything runs ---
+def worker_count(text: str) -> int:
+    """``--workers``: a whole number from 1 to :data:`MAX_WORKERS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{shown(text)!r} is not a whole number") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)}: start from 1 to {MAX_WORKERS} workers (stop them with sprintopt stop)"
+        )
+    return value
+
+
+def gpu_id(text: str) -> str:
+    """``--gpu``: one id as CUDA_VISIBLE_DEVICES takes it (0, 3, GPU-<uuid>, MIG-<uuid>)."""
+    value = text.strip()
+    if not GPU_ID.match(value):
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)!r} is not a GPU id: give an index such as 0, or a GPU-/MIG- UUID"
+        )
+    return value
+
+
+def gpu_list(text: str) -> list[str]:
+    """``--gpus``: comma-separated GPU ids, one worker each (0,1 or 0,2,3)."""
+    entries = text.split(",")
+    if any(not e.strip() for e in entries):
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)!r} has an empty entry: list GPU ids separated by commas, e.g. 0,1"
+        )
+    if len(entries) > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_WORKERS} GPUs, one worker each")
+    return [gpu_id(e) for e in entries]
 
 
 # -- parser --------------------------------------------------------------------------------
@@ -219,8 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = add("run", cmd_run, "create or resume a session from a spec and start its workers")
     r.add_argument("spec", help="the spec file (TOML)")
-    r.add_argument("--workers", type=int, default=2, help="worker processes to start (default 2)")
-    r.add_argument("--gpus", help="comma-separated GPU ids: one worker per GPU")
+    r.add_argument(
+        "--workers", type=worker_count, default=2, help="worker processes to start (default 2)"
+    )
+    r.add_argument("--gpus", type=gpu_list, help="comma-separated GPU ids: one worker per GPU")
     r.add_argument("--storage", help="storage URL (default: the spec's, or sessions/NAME.db)")
     r.add_argument("--name", help="session name (default: the spec's)")
     r.add_argument("--auto-approve", action="store_true", help="apply proposals unattended")
@@ -230,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print progress until the session finishes or awaits a decision",
     )
     r.add_argument("--no-tui", action="store_true", help="do not open the app after the start")
+    r.add_argument(
+        "--share-database",
+        action="store_true",
+        help="create the session in a database that holds other tables (a shared Optuna "
+        "database); its studies are never adopted",
+    )
 
     t = add("attach", cmd_attach, "open the app on a session (or, without one, the sessions)")
     t.add_argument("session", nargs="?", help="session name (default: list the sessions)")
@@ -240,7 +301,15 @@ def build_parser() -> argparse.ArgumentParser:
     w = add("worker", cmd_worker, "run trials of a session in this terminal (join from any box)")
     session_arg(w)
     w.add_argument("--auto-approve", action="store_true", help="apply proposals unattended")
-    w.add_argument("--gpu", help="label this worker with a GPU id")
+    w.add_argument("--gpu", type=gpu_id, help="label this worker with a GPU id")
+    w.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="(repeatable) a directory to import the objective from, besides this one and "
+        "$SPRINTOPT_PATH; never taken from the database",
+    )
 
     session_arg(add("status", cmd_status, "print a session's sprints, trials, best and workers"))
 
@@ -260,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     d = add("demo", cmd_demo, "run a quick three-sprint session on a synthetic problem")
-    d.add_argument("--workers", type=int, default=2)
+    d.add_argument("--workers", type=worker_count, default=2)
     d.add_argument("--name", help="session name (default: demo-<time>)")
     return p
 

@@ -26,7 +26,10 @@ def _create(sd) -> Session:
 
 def _run(sd, auto_approve: bool = False) -> None:
     assert (
-        run_worker(WorkerOptions(sd.name, sd.url, auto_approve, poll=0.05), handle_signals=False)
+        run_worker(
+            WorkerOptions(sd.name, sd.url, auto_approve, poll=0.05, search_path=[str(sd.path)]),
+            handle_signals=False,
+        )
         == 0
     )
 
@@ -138,7 +141,7 @@ def test_a_trial_asked_moments_ago_is_not_taken_for_an_orphan(session_dir):
 def test_a_waiting_proposal_is_approved_by_hand(session_dir):
     sd = session_dir(sprints=[{"name": "a", "trials": 3}, {"name": "b", "trials": 2}])
     session = _create(sd)
-    worker = WorkerOptions(sd.name, sd.url, poll=0.05)
+    worker = WorkerOptions(sd.name, sd.url, poll=0.05, search_path=[str(sd.path)])
     from engine.worker import Worker
 
     w = Worker(worker)

@@ -29,7 +29,7 @@ def awaiting(session_dir):
     spec = load_spec(sd.spec)
     session = Session.create_or_resume(spec, sd.spec.read_text(), sd.url,
                                        [str(sd.path)]).session
-    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01))
+    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]))
     while session.refresh().state == "running":
         worker._step()
     assert session.refresh().state == "awaiting"

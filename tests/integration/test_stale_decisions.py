@@ -24,7 +24,7 @@ probes = 0
 
 
 def _run_until_awaiting(sd, session: Session) -> None:
-    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01))
+    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]))
     try:
         while session.refresh().state == "running":
             worker._step()

@@ -41,7 +41,7 @@ def create(sd) -> Session:
 
 def step_until(sd, session: Session, done: Callable[[], bool], limit: int = 500) -> None:
     """Run a worker's loop in this process until ``done()``."""
-    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01))
+    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]))
     try:
         for _ in range(limit):
             if done():

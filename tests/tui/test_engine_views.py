@@ -98,7 +98,7 @@ def test_a_worker_goes_on_when_its_trial_is_requeued_from_outside(session_dir):
     sd = session_dir(sprints=[{"name": "only", "trials": 3, "epochs": 3}])
     session = create(sd)
     sd.slow(0.3)
-    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.05))
+    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.05, search_path=[str(sd.path)]))
     result: dict[str, object] = {}
     thread = threading.Thread(target=lambda: result.update(rc=worker.run(handle_signals=False)))
     thread.start()
