@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import json
 import math
-import os
 import re
-import stat
-import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Union
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -33,12 +23,14 @@ from engine.limits import (
     MAX_SECONDS,
     MAX_SEED,
     MAX_SESSION_NAME,
-    MAX_SPEC_BYTES,
     MIN_STEP_RATIO,
     shown,
 )
 from engine.objective import Fidelity
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
+from engine.spec_file import parse_toml, read_spec_text
+from engine.spec_messages import _describe_errors, _repr, _toml
+from engine.spec_objective import resolve_objective as resolve_objective
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -161,14 +153,6 @@ class CategoricalSpec(_Model):
 
     def to_param(self, name: str) -> Param:
         return CategoricalParam(name, tuple(self.choices))
-
-
-def _toml(value: Any) -> str:
-    """How the user wrote ``value`` (true, 1, 1.0, "a"), cut short if it is long."""
-    try:
-        return shown(json.dumps(value, ensure_ascii=False))
-    except (TypeError, ValueError, RecursionError):
-        return type(value).__name__
 
 
 def _int(value: int) -> str:
@@ -428,58 +412,8 @@ def load_spec(path: str | Path) -> Spec:
     return parse_spec(read_spec_text(path), source=shown(str(path)))
 
 
-def read_spec_text(path: str | Path) -> str:
-    """The text of a spec file: a regular file of at most :data:`MAX_SPEC_BYTES`, in UTF-8."""
-    where = shown(str(path))
-    try:
-        # Non-blocking, so a FIFO in the spec's place cannot hang the open; fstat judges it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise SpecError(f"{where}: no such file") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise SpecError(f"{where}: cannot read it ({_os_reason(exc)})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SpecError(f"{where}: not a regular file; give the path of a spec (TOML) file")
-        data = _read_at_most(fd, MAX_SPEC_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"{where}: cannot read it ({_os_reason(exc)})") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(
-            f"{where}: larger than {MAX_SPEC_BYTES // 1024} KiB; a spec is a short TOML file"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{where}: cannot read it (not UTF-8 text: {exc.reason})") from None
-
-
-def _read_at_most(fd: int, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    left = limit
-    while left > 0:
-        chunk = os.read(fd, min(left, 65536))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _os_reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or shown(str(exc))
-
-
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:
-        raise SpecError(f"{source}: not valid TOML: arrays or tables nested too deeply") from None
-    except ValueError as exc:  # TOMLDecodeError, and integers of thousands of digits
-        raise SpecError(f"{source}: not valid TOML: {shown(str(exc), 500)}") from None
-    return spec_from_dict(data, source)
+    return spec_from_dict(parse_toml(text, source), source)
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
@@ -502,97 +436,6 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: {_describe_errors(exc)}") from None
     except RecursionError:
         raise SpecError(f"{source}: values nested too deeply: flatten them") from None
-
-
-_PARAM_TAGS = ("float", "int", "categorical")
-_CHOICE_TYPES = ("bool", "int", "float", "str")  # the members of a choice's union
-_PATTERN_HINTS = {
-    "name": "use letters, digits, _ . - (starting with a letter or digit)",
-    "objective": "write it as 'module:function', e.g. 'mypkg.train:objective'",
-    "resource": "use a plain name such as 'epochs'",
-}
-
-
-def _describe_errors(exc: ValidationError) -> str:
-    """The first problem, then one line for each other field at fault."""
-    problems: dict[str, str] = {}
-    for err in exc.errors():
-        loc = list(err["loc"])
-        if len(loc) > 2 and loc[0] == "space" and loc[2] in _PARAM_TAGS:
-            del loc[2]  # the parameter's `type`, which pydantic shows as a path step
-        if len(loc) > 1 and isinstance(loc[-2], int) and loc[-1] in _CHOICE_TYPES:
-            del loc[-1]  # one choice failed every type of the union: say so once
-            msg = "must be a string, a number or a boolean"
-        else:
-            msg = _message(err)
-        if err["type"] == "finite_number":
-            msg = "must be a finite number (not nan or inf)"
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{shown(str(p))}" for p in loc)
-        where = shown(where.lstrip("."))
-        if where not in problems or err["type"] == "finite_number":
-            problems[where] = shown(msg, 1000)
-    lines = [f"{where}: {msg}" if where else msg for where, msg in problems.items()]
-    if len(lines) == 1:
-        return lines[0]
-    listed = lines[1:_MAX_LINES]
-    if len(lines) > _MAX_LINES:
-        listed.append(f"... {len(lines) - _MAX_LINES} more not shown")
-    return f"{lines[0]} (and {len(lines) - 1} more)\n  " + "\n  ".join(listed)
-
-
-_MAX_LINES = 10  # a spec with thousands of mistakes still gets a message one can read
-
-
-def _message(err: Any) -> str:
-    kind, loc = err["type"], err["loc"]
-    if kind == "extra_forbidden":
-        return "unknown key: remove it or check its spelling"
-    if kind == "missing":
-        return "required key is missing: add it"
-    if kind == "union_tag_invalid":
-        return "type must be one of 'float', 'int', 'categorical'"
-    if kind == "union_tag_not_found":
-        return "missing 'type': set type = 'float', 'int' or 'categorical'"
-    if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
-        return f"{_PATTERN_HINTS[loc[-1]]}; got {_repr(err['input'])}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if kind.endswith("_type"):
-        given = err["input"]
-        plain = isinstance(given, (bool, int, float, str))
-        msg += f", got {_toml(given) if plain else _repr(given)}"
-    return msg
-
-
-def _repr(value: Any) -> str:
-    try:
-        return shown(repr(value))
-    except (RecursionError, ValueError):  # deeply nested, or an integer of 5,000 digits
-        return type(value).__name__
-
-
-# -- the objective, imported only after the spec validates --------------------------------
-def resolve_objective(spec: Spec, search_path: list[str] | None = None) -> Callable[..., Any]:
-    """Import ``module:function``; a failure is a :class:`SpecError` naming the field."""
-    module_name, _, attr = spec.session.objective.partition(":")
-    for entry in reversed(search_path or []):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # any import-time failure of user code is a spec problem to report
-        raise SpecError(
-            f"session.objective: cannot import module {_repr(module_name)} "
-            f"({type(exc).__name__}: {shown(str(exc))}); run from the directory that contains "
-            "it or fix the path"
-        ) from None
-    func = getattr(module, attr, None)
-    if func is None:
-        raise SpecError(
-            f"session.objective: module {_repr(module_name)} has no attribute {_repr(attr)}"
-        )
-    if not callable(func):
-        raise SpecError(f"session.objective: {shown(spec.session.objective)} is not callable")
-    return func
 
 
 def check_name(name: str) -> str:

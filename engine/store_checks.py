@@ -1,0 +1,126 @@
+"""What the store checks before it writes: the tables a database holds, and whose a study is."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection
+
+from engine.attrs import PREFIX
+from engine.errors import DamagedStoreError, ForeignDatabaseError, NoSessionsError, StoreError
+from engine.schema import SCHEMA_VERSION, meta_t, metadata, sprints_t
+
+OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
+# Optuna's tables that hold a study's trials (Optuna 2.x to 5.x): a sprint that ran needs them.
+TRIAL_TABLES = OPTUNA_TABLES | {"study_directions", "trial_params", "trial_values"}
+SESSION_ATTR = PREFIX + "session"  # the study attribute naming the session that created it
+
+
+def _foreign(where: str, tables: set[str]) -> str:
+    if tables & OPTUNA_TABLES:
+        held = "Optuna's tables"
+    else:
+        shown = sorted(tables)
+        held = f"other tables ({', '.join(shown[:5])}{', ...' if len(shown) > 5 else ''})"
+    return (
+        f"{where} holds {held} and no sprintopt session; use an empty database, or ask to add "
+        "sprintopt's tables beside them (sprintopt run --share-database; its existing studies "
+        "are never adopted)"
+    )
+
+
+def _check_version(where: str, version: str | None) -> None:
+    damaged = f"{where} is damaged: it has no schema version" if version is None else None
+    if version is not None and not version.strip().isdigit():
+        damaged = f"{where} is damaged: its schema version {version!r} is not a number"
+    if damaged:
+        raise DamagedStoreError(
+            f"{damaged}; it was left untouched (restore it from a backup, or start a new database)"
+        )
+    if int(version or 0) > SCHEMA_VERSION:
+        raise StoreError(
+            f"this database was written by a newer sprintopt (schema {version}); upgrade"
+        )
+
+
+def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool) -> bool:
+    """Read (never write) what the database holds; True if the session tables must be made."""
+    names = set(inspect(conn).get_table_names())
+    ours = set(metadata.tables)
+    if not names & ours:
+        if not create:
+            raise NoSessionsError(f"{where} holds no sprintopt sessions")
+        others = names - ours
+        if others and not adopt_foreign:
+            raise ForeignDatabaseError(_foreign(where, others))
+        return True
+    missing = sorted(ours - names)
+    if missing:
+        tables = f"table {missing[0]} is" if len(missing) == 1 else "tables {} are"
+        raise DamagedStoreError(
+            f"{where} is damaged: its {tables.format(', '.join(missing))} missing; it "
+            "was left untouched (restore it from a backup, or start a new database)"
+        )
+    version = conn.execute(select(meta_t.c.value).where(meta_t.c.key == "schema_version")).scalar()
+    _check_version(where, version)
+    lost = sorted(TRIAL_TABLES - names)
+    ran = select(func.count()).select_from(sprints_t).where(sprints_t.c.state != "setup")
+    if lost and conn.execute(ran).scalar():
+        raise DamagedStoreError(
+            f"{where} is damaged: its sprints ran but Optuna's {', '.join(lost)} "
+            f"{'is' if len(lost) == 1 else 'are'} missing; it was left untouched "
+            "(restore it from a backup, or start a new database)"
+        )
+    return False
+
+
+def foreign_study(
+    conn: Connection, where: str, study: str, session: str, direction: str
+) -> str | None:
+    """Why an existing Optuna study named ``study`` is not ``session``'s own to use, if so.
+
+    None when there is no such study, when it carries the session's tag, or when it is
+    empty, untagged and of the sprint's direction (this session died between creating and
+    tagging it). Any other study would lend its trials to the sprint's budget: never adopt
+    it. Reads Optuna's ``studies``, ``study_user_attributes``, ``study_directions`` and
+    ``trials`` tables (unchanged since Optuna 2.x).
+    """
+    if "studies" not in inspect(conn).get_table_names():
+        return None
+    found = conn.execute(
+        text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": study}
+    ).scalar()
+    if found is None:
+        return None
+    attrs = {
+        key: json.loads(value)
+        for key, value in conn.execute(
+            text("SELECT key, value_json FROM study_user_attributes WHERE study_id = :s"),
+            {"s": found},
+        )
+    }
+    trials = conn.execute(
+        text("SELECT COUNT(*) FROM trials WHERE study_id = :s"), {"s": found}
+    ).scalar()
+    directions = [
+        str(d).lower()
+        for (d,) in conn.execute(
+            text("SELECT direction FROM study_directions WHERE study_id = :s ORDER BY objective"),
+            {"s": found},
+        )
+    ]
+    if attrs.get(SESSION_ATTR) == session:
+        return None
+    if not attrs and not trials and directions == [direction]:
+        return None
+    owner = attrs.get(SESSION_ATTR)
+    made_by = f" (it belongs to session {owner!r})" if owner else ""
+    return (
+        f"{where} already holds an Optuna study named {study!r} that "
+        f"sprintopt did not create for session {session!r}{made_by}: {trials} "
+        f"trial{'' if trials == 1 else 's'}, direction {'/'.join(directions) or 'unset'}, "
+        f"the sprint would {direction}. It is never adopted (its trials would use up the "
+        "sprint's budget): give the session another name (sprintopt run --name) or use "
+        "another database"
+    )
