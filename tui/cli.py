@@ -17,7 +17,7 @@ from engine.limits import shown
 from engine.processes import log_dir, pid_alive, signal_workers, start_workers
 from engine.readmodel import SessionView, session_view, trial_rows
 from engine.session import Session
-from engine.spec import check_name, parse_spec, read_spec_text, resolve_objective
+from engine.spec import Spec, check_name, parse_spec, read_spec_text, resolve_objective
 from engine.store import mask_url
 from engine.views import find_sessions
 from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
@@ -40,6 +40,28 @@ def storage_for(name: str, given: str | None) -> str:
 
 
 # -- commands ------------------------------------------------------------------------------
+#: A sprint time limit below this cannot be expected to run a trial: Python alone takes longer
+#: to start a worker.
+SHORT_TIMEOUT = 5.0
+
+
+def short_time_limits(spec: Spec) -> list[str]:
+    """What in the spec's time limits would end sprints or trials before any could run."""
+    out = []
+    for s in spec.sprints:
+        if s.timeout is not None and s.timeout < SHORT_TIMEOUT:
+            out.append(
+                f"sprint {s.name}: timeout = {s.timeout:g} s is too short for any trial to run "
+                "(workers take seconds to start); it will likely close with no trials"
+            )
+        if s.timeout is not None and s.trial_timeout is not None and s.trial_timeout > s.timeout:
+            out.append(
+                f"sprint {s.name}: trial_timeout = {s.trial_timeout:g} s is longer than the "
+                f"sprint's timeout = {s.timeout:g} s"
+            )
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     # Everything the user typed is checked before anything is written (sessions/ included).
     name = check_name(args.name) if args.name else None
@@ -50,6 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec = spec.model_copy(update={"session": spec.session.model_copy(update={"name": name})})
     search_path = [str(Path.cwd()), str(spec_path.resolve().parent)]
     resolve_objective(spec, search_path)  # fail now, before anything is written
+    for line in short_time_limits(spec):
+        print(f"warning: {line}", file=sys.stderr)
     url = args.storage or os.environ.get(STORAGE_ENV) or spec.storage_url()
     opened = Session.create_or_resume(
         spec, spec_text, url, search_path, adopt_foreign=getattr(args, "share_database", False)

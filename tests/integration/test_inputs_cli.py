@@ -167,3 +167,10 @@ def test_an_export_over_a_users_file_replaces_its_text_and_keeps_its_mode(create
     out.chmod(0o640)
     assert main(["export", "t", "--storage", created.url, "--format", "json", "-o", str(out)]) == 0
     assert out.read_text() == "[]" and stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_run_warns_of_a_sprint_timeout_too_short_for_any_trial(session_dir):
+    sd = session_dir(sprints=[{"name": "quick", "trials": 3}], extra="timeout = 0.5\n")
+    out = sd.cli("run", "spec.toml", "--workers", "1", "--no-tui", "--follow")
+    assert out.returncode == 0, out.stderr
+    assert "warning: sprint quick: timeout = 0.5 s is too short for any trial" in out.stderr
