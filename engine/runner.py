@@ -175,12 +175,21 @@ def _call(ctx: TrialContext, trial: Trial) -> Attempt:
         ctx.in_objective = False
 
 
+def _tell(study: optuna.Study, trial: Trial, state: TrialState, value: float | None) -> None:
+    try:
+        study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
+    except ValueError as exc:
+        # Already finished: an earlier try committed and only its answer was lost (the
+        # connection cut after the commit), or a reaper handed the trial back meanwhile.
+        if "Cannot tell a" in str(exc):
+            raise UpdateFinishedTrialError(str(exc)) from exc
+        raise
+
+
 def _finish(
     ctx: TrialContext, trial: Trial, start: float, state: TrialState, value: float | None = None
 ) -> Outcome:
     ctx.patiently(lambda: trial.set_user_attr(WALL_TIME, round(time.perf_counter() - start, 4)))
     # A tell the storage refused is tried again once it is back: the work is not thrown away.
-    ctx.patiently(
-        lambda: ctx.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
-    )
+    ctx.patiently(lambda: _tell(ctx.study, trial, state, value))
     return {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")  # type: ignore[return-value]

@@ -218,6 +218,28 @@ def test_a_tell_the_storage_refused_is_made_again_and_the_value_kept(session_dir
     assert [r.state for r in rows] == ["complete", "complete"]
 
 
+def test_a_tell_whose_commit_went_through_but_whose_answer_was_lost_is_not_made_twice(
+    session_dir, monkeypatch
+):
+    """The connection cut after the commit: the retry finds the trial finished, and goes on."""
+    sd, session = _dir(session_dir, "quadratic", trials=2)
+    worker = Worker(_options(sd))
+    storage = worker.session.store.optuna_storage()
+    real = storage.set_trial_state_values
+    lost = iter([True])
+
+    def commits_then_fails(trial_id, state, values=None):
+        done = real(trial_id, state, values)
+        if state == TrialState.COMPLETE and next(lost, False):
+            raise _fault("server closed the connection unexpectedly")
+        return done
+
+    monkeypatch.setattr(storage, "set_trial_state_values", commits_then_fails)
+    worker.outage.first = 0.01
+    assert worker.run(handle_signals=False) == 0
+    assert [r.state for r in trial_rows(session)] == ["complete", "complete"]
+
+
 def test_the_worker_loop_waits_out_a_storage_outage(session_dir, monkeypatch, caplog):
     sd, session = _dir(session_dir, "quadratic", trials=2)
     worker = Worker(_options(sd))
