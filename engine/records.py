@@ -108,3 +108,31 @@ def decision_from_row(row: Any) -> DecisionRecord:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What became of the proposal after sprint ``after_sprint`` (the one a review shows)."""
+
+    after_sprint: int
+    open: bool
+    exists: bool  # there is a proposal after that sprint at all
+    decision: DecisionRecord | None  # how it was decided, once it was
+    waiting: int | None  # the sprint that the proposal open now follows, if another one
+
+    def describe(self) -> str:
+        if self.open:
+            return f"the proposal after sprint {self.after_sprint} waits for a decision"
+        d = self.decision
+        head = (
+            f"This proposal was {d.action} elsewhere by {d.operator} at "
+            f"{d.created_at.strftime('%H:%M:%S')}"
+            if d is not None
+            else "This proposal is no longer open"
+        )
+        tail = (
+            f"; a newer proposal (after sprint {self.waiting}) waits: r loads it"
+            if self.waiting is not None
+            else ""
+        )
+        return f"{head}. Nothing here can change it{tail}."

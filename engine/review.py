@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import advisor
-from engine.records import DecisionRecord, ProposalRecord
+from engine.records import ProposalRecord, Standing
 from engine.session import Session
 from engine.space import Space
 from engine.spec import Spec
@@ -72,41 +72,9 @@ class EditEffect:
         return f"keeps {self.kept}/{self.of} trials, {self.top_kept}/{self.of_top} top{volume}"
 
 
-@dataclass(frozen=True)
-class Standing:
-    """What became of the proposal after sprint ``after_sprint`` (the one a review shows)."""
-
-    after_sprint: int
-    open: bool
-    decision: DecisionRecord | None  # how it was decided, once it was
-    waiting: int | None  # the sprint that the proposal open now follows, if another one
-
-    def describe(self) -> str:
-        if self.open:
-            return f"the proposal after sprint {self.after_sprint} waits for a decision"
-        d = self.decision
-        head = (
-            f"This proposal was {d.action} elsewhere by {d.operator} at "
-            f"{d.created_at.strftime('%H:%M:%S')}"
-            if d is not None
-            else "This proposal is no longer open"
-        )
-        tail = (
-            f"; a newer proposal (after sprint {self.waiting}) waits: r loads it"
-            if self.waiting is not None
-            else ""
-        )
-        return f"{head}. Nothing here can change it{tail}."
-
-
 def proposal_standing(session: Session, after_sprint: int) -> Standing:
     """Whether the proposal after ``after_sprint`` is still the open one, and if not, why."""
-    proposals = session.store.proposals(session.record.id)
-    mine = next((p for p in proposals if p.after_sprint == after_sprint), None)
-    waiting = next((p.after_sprint for p in proposals if p.status == "open"), None)
-    is_open = mine is not None and mine.status == "open"
-    decision = None if mine is None or is_open else session.decision_for(mine.id)
-    return Standing(after_sprint, is_open, decision, None if waiting == after_sprint else waiting)
+    return session.standing(after_sprint)
 
 
 def _text(value: Any) -> str:

@@ -18,7 +18,14 @@ from engine import advisor
 from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
-from engine.records import DecisionRecord, ProposalRecord, SessionRecord, SprintRecord, now
+from engine.records import (
+    DecisionRecord,
+    ProposalRecord,
+    SessionRecord,
+    SprintRecord,
+    Standing,
+    now,
+)
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint, study_name
 from engine.store import GRACE_PERIOD, Store
@@ -332,13 +339,21 @@ class Session:
             raise StaleProposalError(self._stale_reason(after))
         return found
 
-    def _stale_reason(self, after: int) -> str:
-        """Why the proposal after sprint ``after`` cannot be decided: what became of it."""
+    def standing(self, after: int) -> Standing:
+        """What became of the proposal after sprint ``after``: open, decided (how), replaced."""
         proposals = self.store.proposals(self.record.id)
         mine = next((p for p in proposals if p.after_sprint == after), None)
-        waiting = next((p for p in proposals if p.status == "open"), None)
-        decided = None if mine is None else self.decision_for(mine.id)
-        if mine is None:
+        waiting = next((p.after_sprint for p in proposals if p.status == "open"), None)
+        is_open = mine is not None and mine.status == "open"
+        decision = None if mine is None or is_open else self.decision_for(mine.id)
+        newer = None if waiting == after else waiting
+        return Standing(after, is_open, mine is not None, decision, newer)
+
+    def _stale_reason(self, after: int) -> str:
+        """Why the proposal after sprint ``after`` cannot be decided: what became of it."""
+        fate = self.standing(after)
+        decided = fate.decision
+        if not fate.exists:
             head = f"there is no proposal after sprint {after}"
         elif decided is not None:
             when = decided.created_at.strftime("%H:%M:%S")
@@ -349,8 +364,8 @@ class Session:
         else:
             head = f"the proposal after sprint {after} is no longer open"
         tail = "; nothing was written"
-        if waiting is not None and waiting.after_sprint != after:
-            tail += f"; the proposal waiting now follows sprint {waiting.after_sprint}"
+        if fate.waiting is not None:
+            tail += f"; the proposal waiting now follows sprint {fate.waiting}"
         return head + tail
 
     def decision_for(self, proposal_id: int) -> DecisionRecord | None:

@@ -15,31 +15,8 @@ from engine.limits import ECHO_LIMIT, MAX_SECONDS, MAX_SPEC_BYTES
 from engine.spec import check_name, load_spec, parse_spec, resolve_objective, spec_from_dict
 from engine.sprint import planned_sprint
 
-GOOD_PARAM = 'type = "float"\nlow = 0.0\nhigh = 1.0'
-
-
-def spec_text(
-    param: str = GOOD_PARAM,
-    session: str = "",
-    fidelity: str = "",
-    sprint: str = "",
-    tail: str = "",
-    objective: str = "mod:func",
-) -> str:
-    return (
-        f'[session]\nname = "t"\ndirection = "minimize"\nobjective = "{objective}"\n{session}\n'
-        f"[space.x]\n{param}\n"
-        f'[fidelity]\nresource = "epochs"\nmax = 9\n{fidelity}\n'
-        f'[[sprints]]\nname = "scout"\ntrials = 5\n{sprint}\n'
-        f"{tail}"
-    )
-
-
-def spec_error(text: str) -> str:
-    with pytest.raises(SpecError) as info:
-        parse_spec(text, source="s.toml")
-    return str(info.value)
-
+# One spec builder for the spec tests: test_spec.py's.
+from tests.engine.test_spec import GOOD_PARAM, spec_error, spec_text
 
 # (id, spec text, the field the message must name, a phrase it must give)
 REFUSED = [
