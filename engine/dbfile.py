@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 from engine.errors import StoreError
 
@@ -122,9 +124,16 @@ def _check_file(path: Path, create: bool) -> None:
         raise StoreError(f"cannot read {path}: {exc}") from exc
 
 
-def _tune_sqlite(engine: Engine, writer: bool) -> None:
+#: SQLite errors after which a pooled connection must not be used again.
+STALE_CONNECTION = ("readonly database", "disk i/o error")
+
+
+def _tune_sqlite(engine: Engine, writer: bool, on_stale: Callable[[], None] | None = None) -> None:
     """A busy timeout; writers turn on WAL and take the lock up front so they queue instead of
-    failing. A reader leaves the file as it found it (WAL, once set, is the file's own)."""
+    failing. A reader leaves the file as it found it (WAL, once set, is the file's own).
+
+    ``on_stale`` is called when a connection met an error after which no connection of this
+    process to the file can be trusted (see :data:`STALE_CONNECTION`)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -139,3 +148,22 @@ def _tune_sqlite(engine: Engine, writer: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file could not be written stays read-only for good
+        # (SQLite falls back to a read-only open), and so does the process's one shared-memory
+        # index of the WAL while any connection to the file is open. Treated as a lost
+        # connection, and every pool on the file emptied (``on_stale``), the next try opens
+        # fresh ones: the store recovers once a person fixes the file.
+        if any(sign in str(context.original_exception).lower() for sign in STALE_CONNECTION):
+            context.is_disconnect = True
+            # Its statement must go too: SQLite closes a connection only once every statement
+            # is finalized, and the failed one lives on in the traceback until a gc pass.
+            execution = getattr(context, "execution_context", None)
+            cursor = getattr(execution, "cursor", None)
+            if cursor is not None:
+                with contextlib.suppress(Exception):
+                    cursor.close()
+            if on_stale is not None:
+                on_stale()

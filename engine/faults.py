@@ -81,7 +81,12 @@ def describe(exc: BaseException) -> str:
 
 def person_needed(exc: BaseException) -> str | None:
     """What a person must fix, when the fault is one that waiting will not cure."""
-    text = describe(exc).lower()
+    return fix_for(describe(exc))
+
+
+def fix_for(reason: str) -> str | None:
+    """What a person must fix for a fault described as ``reason`` (None: waiting will do)."""
+    text = reason.lower()
     return next((fix for key, fix in NEEDS_A_PERSON.items() if key in text), None)
 
 
@@ -90,11 +95,13 @@ class Outage:
     """One worker's view of the storage: up, or away since when; the backoff to wait."""
 
     first: float = 0.5
-    cap: float = 30.0
+    cap: float = 10.0  # a fixed fault is noticed within seconds; a poll is cheap
     since: float | None = None  # time.time() of the first failure of this outage
     failures: int = 0
     reason: str = ""
     clock: Callable[[], float] = field(default=time.time)
+    #: Told of every failed try and of the recovery (a worker leaves a note for `status`).
+    listener: Callable[[Outage], None] | None = None
 
     def failed(self, exc: BaseException) -> float:
         """Note a failure; the seconds to wait before the next try."""
@@ -102,7 +109,7 @@ class Outage:
             self.since = self.clock()
         self.failures += 1
         self.reason = describe(exc)
-        fix = person_needed(exc)
+        fix = self.fix
         wait = min(self.cap, self.first * 2 ** min(self.failures - 1, 16))
         away = self.clock() - self.since
         if fix is not None:
@@ -114,7 +121,13 @@ class Outage:
             log.warning(
                 "storage unreachable for %.0fs: %s; retrying in %.1fs", away, self.reason, wait
             )
+        self._tell()
         return wait
+
+    @property
+    def fix(self) -> str | None:
+        """What a person must do, while the outage is one that waiting will not cure."""
+        return fix_for(self.reason)
 
     def recovered(self) -> None:
         if self.since is not None:
@@ -123,7 +136,12 @@ class Outage:
                 self.clock() - self.since,
                 self.failures,
             )
-        self.since, self.failures, self.reason = None, 0, ""
+            self.since, self.failures, self.reason = None, 0, ""
+            self._tell()
+
+    def _tell(self) -> None:
+        if self.listener is not None:
+            self.listener(self)
 
     @property
     def away(self) -> bool:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.hosts import is_alive, this_host
+from engine.hosts import pid_alive as pid_alive
+from engine.places import log_dir as log_dir
 from engine.records import WorkerRecord
-from engine.store import make_private_dir, sqlite_path
+from engine.store import make_private_dir
 from engine.worker import STORAGE_ENV
-
-
-def log_dir(name: str, url: str) -> Path:
-    """Worker logs sit next to the session database (``sessions/<name>.logs/``)."""
-    db = sqlite_path(url)
-    base = db.parent if db is not None else Path.cwd() / "sessions"
-    return base / f"{name}.logs"
 
 
 @dataclass(frozen=True)
@@ -82,39 +77,11 @@ def _free_log_path(logs: Path, label: str) -> Path:
     return path
 
 
-def is_alive(worker: WorkerRecord) -> bool:
-    """A worker counts as alive if it has not stopped and (on this host) its process exists."""
-    if worker.stopped_at is not None:
-        return False
-    if worker.host != socket.gethostname():
-        return True  # the caller judges remote workers by last_seen
-    return pid_alive(worker.pid)
-
-
-def pid_alive(pid: int) -> bool:
-    """The process exists on this host and has not exited (a zombie has)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def signal_workers(workers: list[WorkerRecord], sig: int = signal.SIGTERM) -> int:
     """Send ``sig`` to the live workers on this host; returns how many were signalled."""
     sent = 0
     for w in workers:
-        if w.host == socket.gethostname() and is_alive(w):
+        if w.host == this_host() and is_alive(w):
             try:
                 os.kill(w.pid, sig)
                 sent += 1

@@ -10,7 +10,9 @@ from typing import Any
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, OVER_BUDGET, WALL_TIME, WORKER
-from engine.processes import is_alive
+from engine.hosts import is_alive, this_host
+from engine.outages import StorageTrouble, storage_summary, troubles
+from engine.places import log_dir
 from engine.records import ProposalRecord, now
 from engine.session import Session
 from engine.store import HEARTBEAT_INTERVAL
@@ -58,6 +60,16 @@ class SessionView:
     best_sprint: int | None
     proposal: ProposalRecord | None
     trials: list[TrialRow]
+    #: Outages the session's live workers are riding out (their notes; empty when none).
+    storage: tuple[StorageTrouble, ...] = ()
+    #: Workers whose process lives on this host but whose heartbeat has stopped reaching the
+    #: storage (what is seen even when no note could be written: the disk is full).
+    silent_workers: int = 0
+
+    @property
+    def storage_line(self) -> str | None:
+        """One line on the storage's trouble, for `status` and the app (None: no trouble)."""
+        return storage_summary(self.storage, self.silent_workers, 4 * HEARTBEAT_INTERVAL)
 
 
 def _state(t: FrozenTrial, handed_back: set[int]) -> str:
@@ -132,7 +144,10 @@ def session_view(session: Session) -> SessionView:
         if best_row is not None:
             break
     cutoff = now() - timedelta(seconds=4 * HEARTBEAT_INTERVAL)
-    alive = sum(1 for w in session.store.workers(rec.id) if is_alive(w) and w.last_seen > cutoff)
+    workers = [w for w in session.store.workers(rec.id) if is_alive(w)]
+    alive = sum(1 for w in workers if w.last_seen > cutoff)
+    here = this_host()
+    silent = sum(1 for w in workers if w.last_seen <= cutoff and w.host == here)
     return SessionView(
         name=rec.name,
         state=rec.state,
@@ -146,6 +161,8 @@ def session_view(session: Session) -> SessionView:
         best_sprint=best_row.sprint if best_row else None,
         proposal=session.open_proposal(),
         trials=rows,
+        storage=troubles(log_dir(rec.name, session.store.url)),
+        silent_workers=silent,
     )
 
 

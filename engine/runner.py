@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from engine.attrs import (
 )
 from engine.budget import holds_slot
 from engine.faults import Outage, patiently
+from engine.hosts import this_host
 from engine.records import SprintRecord
 from engine.session import Session
 from engine.store import HEARTBEAT_INTERVAL, Store
@@ -153,7 +153,7 @@ def _label(trial: Trial, ctx: TrialContext) -> None:
     trial.set_user_attr(SPRINT, ctx.sprint.number)
     trial.set_user_attr(FIDELITY, ctx.sprint.plan.fidelity.to_dict())
     trial.set_user_attr(WORKER, ctx.worker_id)
-    trial.set_user_attr(HOST, socket.gethostname())
+    trial.set_user_attr(HOST, this_host())
 
 
 def _call(ctx: TrialContext, trial: Trial) -> Attempt:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import socket
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from engine import advisor
 from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
+from engine.hosts import this_host
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
@@ -42,7 +42,7 @@ def operator_name() -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
+    return f"{user}@{this_host()}"
 
 
 @dataclass(frozen=True)

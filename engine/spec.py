@@ -27,6 +27,7 @@ from engine.limits import (
     shown,
 )
 from engine.objective import Fidelity
+from engine.places import default_storage
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
 from engine.spec_file import parse_toml, read_spec_text
 from engine.spec_messages import _describe_errors, _repr, _toml
@@ -374,8 +375,7 @@ class Spec(_Model):
     def storage_url(self, base: Path | None = None) -> str:
         if self.session.storage:
             return self.session.storage
-        home = (base or Path.cwd()) / "sessions"
-        return f"sqlite:///{(home / f'{self.session.name}.db').resolve()}"
+        return default_storage(self.session.name, base)
 
 
 def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:

@@ -133,7 +133,7 @@ class Store:
             fresh = self._check_schema(writer, adopt_foreign)
             if self.is_sqlite:
                 self.engine.dispose()  # the check's connection predates the tuning
-                _tune_sqlite(self.engine, writer=not readonly)
+                _tune_sqlite(self.engine, writer=not readonly, on_stale=self._drop_connections)
             if fresh:
                 self._create_schema()
         except DBAPIError as exc:
@@ -167,6 +167,10 @@ class Store:
         self.engine.dispose()
         if self._optuna is not None:
             self._optuna.engine.dispose()
+
+    def _drop_connections(self) -> None:
+        """Close every idle connection of both pools now; those in use are dropped on return."""
+        self.close()
 
     # -- Optuna's storage ------------------------------------------------------------------
     def optuna_storage(
@@ -203,7 +207,9 @@ class Store:
                 ) from exc
             if self.is_sqlite:
                 storage.engine.dispose()  # pooled connections predate the tuning below
-                _tune_sqlite(storage.engine, writer=not self.readonly)
+                _tune_sqlite(
+                    storage.engine, writer=not self.readonly, on_stale=self._drop_connections
+                )
             self._optuna = storage
         return self._optuna
 

@@ -20,6 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
 from engine.events import Event, session_events, utc
+from engine.places import sessions_dir
 from engine.plots import ChartData, chart_data, live_importance
 from engine.prunes import explain_prunes
 from engine.readmodel import SessionView, SprintView, session_view
@@ -205,7 +206,7 @@ def find_sessions(directory: Path | None = None, url: str | None = None) -> list
     if url is not None:
         urls = [url]
     else:
-        base = directory or Path.cwd() / "sessions"
+        base = directory or sessions_dir()
         urls = [f"sqlite:///{p.resolve()}" for p in sorted(base.glob("*.db"))]
     out: list[SessionSummary] = []
     for u in urls:

@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -16,7 +15,10 @@ from types import FrameType
 from engine.attempt import TERMINATING
 from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
-from engine.faults import Outage, is_storage_fault, patiently
+from engine.faults import Outage, describe, is_storage_fault, patiently
+from engine.hosts import this_host
+from engine.outages import OutageNote
+from engine.places import log_dir
 from engine.records import SprintRecord
 from engine.runner import StopRequested, TrialContext, run_trial
 from engine.session import Session
@@ -29,7 +31,9 @@ STORAGE_ENV = "SPRINTOPT_STORAGE"  # the URL travels in the environment, never i
 #: its working directory and its --path options. Never read from the database: write access
 #: to a shared database must not decide what code runs on every worker host.
 PATH_ENV = "SPRINTOPT_PATH"
-SEED_MODULUS = 2**32  # numpy's and Optuna's samplers take seeds in [0, 2**32)
+SEED_MODULUS = 2**32
+#: How long a leaving worker waits for an absent storage to mark it stopped.
+LEAVE_WAIT = 15.0  # numpy's and Optuna's samplers take seeds in [0, 2**32)
 
 
 def worker_seed(session_seed: int, sprint: int, worker_id: int) -> int:
@@ -58,14 +62,16 @@ class Worker:
     def __init__(self, opts: WorkerOptions) -> None:
         self.opts = opts
         self.stopping = False
-        self.outage = Outage()
+        # While the storage is away, a note beside the logs tells `status` and the app.
+        self.note = OutageNote(log_dir(opts.name, opts.url))
+        self.outage = Outage(listener=self.note)
         # A worker started while the storage is away waits for it, like one already running.
         self.session = self._patiently(lambda: Session.open(opts.name, opts.url))
         spec = self.session.spec
         self.objective = resolve_objective(spec, trusted_path(opts.search_path))
         self.id = self._patiently(
             lambda: self.session.store.register_worker(
-                self.session.record.id, socket.gethostname(), os.getpid(), opts.gpu, opts.log_path
+                self.session.record.id, this_host(), os.getpid(), opts.gpu, opts.log_path
             )
         )
         self._ctx: TrialContext | None = None
@@ -114,12 +120,26 @@ class Worker:
             log.info("worker %d stopped; its running trial was re-queued", self.id)
         finally:
             self._done.set()
+            self._leave()
+        return 0
+
+    def _leave(self, wait: float = LEAVE_WAIT) -> None:
+        """Mark this worker stopped, waiting a little for a storage that is away."""
+        deadline = time.monotonic() + wait
+        while True:
             try:
                 self.session.store.touch_worker(self.id, stopped=True)
-            except Exception as exc:  # the storage is away as we leave: the row goes stale
+                break
+            except Exception as exc:
                 if not is_storage_fault(exc):
                     raise
-        return 0
+                if time.monotonic() >= deadline:  # its row goes stale; readers judge it so
+                    log.warning(
+                        "worker %d left unmarked: storage away (%s)", self.id, describe(exc)
+                    )
+                    break
+                time.sleep(0.5)
+        self.note.path.unlink(missing_ok=True)
 
     def _turn(self) -> bool:
         """One step of the loop, riding through a storage fault: wait, and pick up again."""
@@ -151,7 +171,7 @@ class Worker:
                 try:
                     self.session.decide(
                         "accepted",
-                        operator=f"auto-approve@{socket.gethostname()}",
+                        operator=f"auto-approve@{this_host()}",
                         note="--auto-approve",
                     )
                 except SprintoptError:

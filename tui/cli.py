@@ -11,10 +11,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine.errors import SprintoptError
+from engine.errors import SprintoptError, StoreError
 from engine.export import to_csv, to_json, write_export
+from engine.faults import describe, is_storage_fault
 from engine.limits import shown
-from engine.processes import log_dir, pid_alive, signal_workers, start_workers
+from engine.outages import storage_summary, troubles
+from engine.places import default_storage, log_dir
+from engine.processes import pid_alive, signal_workers, start_workers
 from engine.readmodel import SessionView, session_view, trial_rows
 from engine.session import Session
 from engine.spec import Spec, check_name, parse_spec, read_spec_text, resolve_objective
@@ -36,7 +39,7 @@ def storage_for(name: str, given: str | None) -> str:
     url = given or os.environ.get(STORAGE_ENV)
     if url:
         return url
-    return f"sqlite:///{(Path.cwd() / 'sessions' / f'{check_name(name)}.db').resolve()}"
+    return default_storage(check_name(name))
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -175,7 +178,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     # A reader: never takes the write lock, never reaps (workers and `run` do that).
-    session = Session.open(args.session, storage_for(args.session, args.storage), readonly=True)
+    url = storage_for(args.session, args.storage)
+    try:
+        session = Session.open(args.session, url, readonly=True)
+    except StoreError as exc:  # the workers here may say how long they have been waiting
+        line = storage_summary(troubles(log_dir(args.session, url)))
+        if line is None:
+            raise
+        raise StoreError(f"{exc}\n{line}") from exc
     print(format_status(session_view(session)))
     return 0
 
@@ -375,6 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `sprintopt export NAME | head`: the reader left; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        if not is_storage_fault(exc):
+            raise
+        print(f"error: the storage failed under this command: {describe(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

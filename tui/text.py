@@ -26,6 +26,9 @@ def format_status(view: SessionView) -> str:
     lines = [
         f"session {view.name}: {state}, {view.direction}, {view.workers_alive} worker(s) alive"
     ]
+    trouble = view.storage_line  # first: it is what a person may have to act on
+    if trouble:
+        lines.append(trouble)
     # Fits 80 columns: the variable-width fidelity goes last.
     lines.append(
         f"{'#':>2} {'sprint':<10} {'state':<7} {'trials':>7} {'pruned':>6} "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
+import sys
 import uuid
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from engine.budget import counting
 from engine.readmodel import trial_rows
 from engine.session import Session
+from tests import conftest
 from tests.support import wait_for
 
 BUDGET = 20
@@ -52,55 +53,90 @@ def _fill(path) -> None:
             f.flush()
 
 
-def test_a_full_disk_is_waited_out_and_said(session_dir, small_disk):
-    name = f"full{uuid.uuid4().hex[:6]}"
+def _start(session_dir, small_disk, prefix: str, slow: float = 0.2):
+    name = f"{prefix}{uuid.uuid4().hex[:6]}"
     sd = session_dir(name=name, sprints=[{"name": "a", "trials": BUDGET, "epochs": 3}])
-    sd.slow(0.2)
+    sd.slow(slow)
     url = f"sqlite:///{small_disk / 't.db'}"
     out = sd.cli("run", "spec.toml", "--storage", url, "--workers", "2", "--no-tui")
     assert out.returncode == 0, out.stderr
+    wait_for(lambda: _read(url, name, lambda s: len(_complete(s)) >= 3), timeout=120)
+    return sd, name, url, _read(url, name, _complete)
 
-    def done(n: int) -> bool:
-        s = Session.open(name, url, readonly=True)
-        try:
-            return len(_complete(s)) >= n
-        finally:
-            s.store.close()
 
-    wait_for(lambda: done(3), timeout=120)
+def _read(url: str, name: str, what):
     s = Session.open(name, url, readonly=True)
-    before = _complete(s)
-    s.store.close()
-    ballast = small_disk / "ballast"
-    _fill(ballast)
-    time.sleep(6)
-    ballast.unlink()
+    try:
+        return what(s)
+    finally:
+        s.store.close()
 
-    def finished() -> bool:
-        s = Session.open(name, url, readonly=True)
-        try:
-            return s.refresh().state == "finished"
-        finally:
-            s.store.close()
 
-    wait_for(finished, timeout=240)
+def _status_during_the_fault(sd, url: str, name: str, said: str) -> None:
+    """`status` tells, while the fault lasts, that the workers cannot write and why."""
+
+    def tells() -> bool:
+        out = sd.cli("status", name, "--storage", url)
+        return out.returncode == 0 and said in out.stdout
+
+    wait_for(tells, timeout=40, every=0.5)
+
+
+def _check_after_the_fault(url: str, name: str, logs_dir, before: dict) -> str:
+    wait_for(lambda: _read(url, name, lambda s: s.refresh().state == "finished"), timeout=240)
     session = Session.open(name, url)
     sprint = session.current()
     counted = counting(session.trials(sprint), session.store.retried_numbers(sprint.study_name))
     assert len(counted) == BUDGET
     assert all(_complete(session)[n] == v for n, v in before.items())
+    session.store.close()
 
-    def logs() -> str:  # beside the database, on the disk that filled
-        return "".join(p.read_text() for p in (small_disk / f"{name}.logs").glob("*.log"))
+    def all_left(s: Session) -> bool:  # every worker lived to the end and left as a worker does
+        return all(w.stopped_at is not None for w in s.store.workers(s.record.id))
 
-    def all_left() -> bool:  # every worker lived to the end and left as a worker does
-        s = Session.open(name, url, readonly=True)
-        try:
-            return all(w.stopped_at is not None for w in s.store.workers(s.record.id))
-        finally:
-            s.store.close()
+    def logs() -> str:
+        return "".join(p.read_text() for p in sorted(logs_dir.glob("*.log")))
 
-    wait_for(all_left, timeout=60)
+    try:
+        wait_for(lambda: _read(url, name, all_left), timeout=60)
+    except AssertionError:
+        raise AssertionError(f"a worker did not leave:\n{logs()}") from None
     said = logs()
-    assert "a person must act" in said and "free some space" in said, said
+    assert "a person must act" in said, said
     assert "storage back after" in said and "Traceback" not in said, said
+    assert not list(logs_dir.glob("storage-*.json"))  # no note outlives its outage
+    return said
+
+
+def test_a_full_disk_is_waited_out_and_said(session_dir, small_disk):
+    sd, name, url, before = _start(session_dir, small_disk, "full")
+    ballast = small_disk / "ballast"
+    _fill(ballast)
+    try:
+        # The notes' folder is on the full disk too: status sees the silent heartbeats.
+        _status_during_the_fault(sd, url, name, "have not reached the storage")
+    finally:
+        ballast.unlink()
+    said = _check_after_the_fault(url, name, small_disk / f"{name}.logs", before)
+    assert "free some space" in said, said
+
+
+def test_a_database_made_read_only_is_waited_out_and_said(session_dir, small_disk):
+    sd, name, url, before = _start(session_dir, small_disk, "ro", slow=0.5)
+    files = [str(p) for p in small_disk.glob("t.db*")]  # the database, its WAL and index
+    # Root ignores modes: an immutable file is what read-only is for everyone. Connections
+    # opened before go on writing to the WAL; a worker that connects now cannot write at all.
+    subprocess.run(["chattr", "+i", *files], check=True)
+    try:
+        log = small_disk / f"{name}.logs" / "worker-late.log"
+        with open(log, "w") as out:
+            late = subprocess.Popen(
+                [sys.executable, "-m", "tui.cli", "worker", name, "--storage", url],
+                cwd=sd.path, env=conftest.test_env(), stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        _status_during_the_fault(sd, url, name, "a person must act")
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+    assert late.wait(timeout=90) == 0  # it joined once the file was fixed, and left normally
+    said = _check_after_the_fault(url, name, small_disk / f"{name}.logs", before)
+    assert "the database file is read-only" in log.read_text(), said

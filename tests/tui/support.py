@@ -49,6 +49,7 @@ def step_until(sd, session: Session, done: Callable[[], bool], limit: int = 500)
             worker._step()
         raise AssertionError("the session did not get there")
     finally:
+        worker.session.store.touch_worker(worker.id, stopped=True)  # it leaves as workers do
         worker.session.store.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable
 
 from engine.readmodel import trial_rows
@@ -11,6 +12,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
 from tui.screens.trial import TrialScreen
+from tui.source import EngineSource
 from tui.widgets.trials_table import TrialsTable
 
 
@@ -132,5 +134,40 @@ def test_a_small_terminal_is_told_so(awaiting):
             await pilot.resize_terminal(80, 24)
             await pilot.pause(0.1)
             assert not notice.display
+
+    run(flow)
+
+
+class _AwaySource(EngineSource):
+    """The storage goes away after the first poll, then comes back when the test says."""
+
+    away = False
+
+    def dashboard(self, sprint=None):
+        if self.away:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused [simulated]"))
+        return super().dashboard(sprint)
+
+
+def test_an_unreachable_storage_is_said_once_and_shown_until_it_is_back(awaiting):
+    sd, _ = awaiting
+    source = _AwaySource(sd.name, sd.url)
+    app = create_app(sd.name, sd.url, source=source, poll_seconds=0.1)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = await _dashboard(app, pilot)
+            banner = screen.query_one("#storage-banner")
+            assert not banner.display
+            source.away = True
+            await until(pilot, lambda: banner.display)
+            said = str(banner.render())
+            assert "cannot read the storage since" in said and "keeps trying" in said
+            assert "connection refused [simulated]" in said
+            before = len(app._notifications)
+            await pilot.pause(0.5)  # several failed polls: said once, not once per poll
+            assert len(app._notifications) == before and app.is_running
+            source.away = False
+            await until(pilot, lambda: not banner.display)
 
     run(flow)

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from engine.errors import SprintoptError
+from engine.faults import describe, is_storage_fault
 from tui.messages import EngineFailed
 from tui.widgets.prompt import PromptBar
 
@@ -57,7 +58,10 @@ class BaseScreen(Screen):
         except SprintoptError as exc:
             message = EngineFailed(str(exc))
         except Exception as exc:  # shown to the operator; the screen stays usable
-            message = EngineFailed(f"{what} failed: {type(exc).__name__}: {exc}")
+            if is_storage_fault(exc):
+                message = EngineFailed(f"{what} failed: {describe(exc)}", storage=True)
+            else:
+                message = EngineFailed(f"{what} failed: {type(exc).__name__}: {exc}")
         self.post_message(message)
 
     def prompt_open(self) -> bool:
