@@ -70,7 +70,8 @@ def no_carry_after_failed_gate(
     fidelity the gate has not vouched for, and as the first trials of the next sprint they
     would seed its sampler's model."""
     plan, carry = accept(proposal, closed)
-    return plan, [] if proposal.evidence["gate"]["passed"] is False else carry
+    gate = proposal.evidence.gate
+    return plan, [] if gate is not None and gate.passed is False else carry
 
 
 def sprints(
@@ -123,9 +124,10 @@ def sprints(
         proposal = advisor.propose(spec, history, closed)
         note = _sprint_note(problem, spec, history, closed, meter.spent - start)
         if proposal is not None:
-            note["proposal"] = proposal.evidence["summary"]
-            note["gate"] = proposal.evidence["gate"]
-            note["volume_ratio"] = proposal.evidence["volume_ratio"]
+            ev = proposal.evidence
+            note["proposal"] = ev.summary
+            note["gate"] = None if ev.gate is None else ev.gate.model_dump(mode="json")
+            note["volume_ratio"] = ev.volume_ratio
         notes.append(note)
         history.append(closed)
         if proposal is None:

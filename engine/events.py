@@ -128,7 +128,7 @@ def _retry_reason(old: FrozenTrial) -> str:
 
 
 def _proposal_text(p: ProposalRecord) -> str:
-    summary = p.evidence.get("summary") if isinstance(p.evidence, dict) else None
+    summary = p.evidence.summary or None
     text = f"proposal after sprint {p.after_sprint}: next {p.plan.name}"
     return text + (f"; {summary}" if summary else f" at {p.plan.fidelity.describe()}")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from engine.proposal import Evidence, Proposal
 from engine.sprint import SprintPlan
 
 
@@ -39,13 +40,12 @@ class SprintRecord:
 
 
 @dataclass(frozen=True)
-class ProposalRecord:
+class ProposalRecord(Proposal):
+    """A proposal as stored: the advisor's :class:`Proposal` with its row's identity."""
+
     id: int
     session_id: int
     after_sprint: int
-    plan: SprintPlan
-    evidence: dict[str, Any]
-    carry_over: list[dict[str, Any]]
     status: str
     created_at: datetime
 
@@ -92,7 +92,7 @@ def proposal_from_row(row: Any) -> ProposalRecord:
         **{
             **m,
             "plan": SprintPlan.from_dict(_json(m["plan"])),
-            "evidence": _json(m["evidence"]),
+            "evidence": Evidence.read(_json(m["evidence"])),
             "carry_over": _json(m["carry_over"]),
         }
     )

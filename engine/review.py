@@ -1,7 +1,7 @@
 """What the operator reviews: the open proposal, the sprint it follows, and its evidence.
 
-The advisor's evidence is a JSON dict whose details may grow; known keys are lifted into
-fields and everything else per parameter is kept as key/value pairs to show as they are.
+The evidence is typed (:mod:`engine.proposal`); per parameter, what the review has a place
+for is lifted into fields and the rest is kept as key/value text to show as it is.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import advisor
+from engine.proposal import Evidence, GateEvidence
 from engine.records import ProposalRecord, Standing
 from engine.session import Session
 from engine.space import Space
 from engine.spec import Spec
 from engine.sprint import SprintPlan
-
-LIFTED = ("old", "new", "action", "reason", "importance")
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _gate(gate: Any) -> str:
-    if not isinstance(gate, Mapping):
+def _gate(gate: GateEvidence | None) -> str:
+    if gate is None:
         return "-"
-    rho = _float(gate.get("spearman"))
-    verdict = {True: "passed", False: "FAILED", None: "no verdict"}.get(gate.get("passed"), "?")
+    verdict = {True: "passed", False: "FAILED", None: "no verdict"}[gate.passed]
+    rho = gate.spearman
     head = f"rank correlation {rho:.2f} ({verdict})" if rho is not None else verdict
-    reason = gate.get("reason")
-    return f"{head}: {reason}" if reason else head
+    return f"{head}: {gate.reason}" if gate.reason else head
 
 
 def proposal_view(session: Session) -> ProposalView | None:
@@ -108,45 +102,47 @@ def proposal_view(session: Session) -> ProposalView | None:
         return None
     closed = next(s for s in session.sprints() if s.number == proposal.after_sprint)
     ranked = advisor.rank_trials(session.measured_trials(closed), session.maximize)
-    ev: dict[str, Any] = proposal.evidence if isinstance(proposal.evidence, dict) else {}
-    importance = ev.get("importance")
-    imp_values = importance.get("values") if isinstance(importance, Mapping) else None
-    imp_values = imp_values if isinstance(imp_values, Mapping) else {}
-    raw_params = ev.get("params") if isinstance(ev.get("params"), Mapping) else {}
+    ev = proposal.evidence
+    imp_values = (ev.importance.values if ev.importance is not None else None) or {}
     names = list(dict.fromkeys([*closed.plan.space.names, *closed.plan.space.frozen_values]))
     names += [n for n in proposal.plan.space.names if n not in names]
     params = {}
     for name in names:
-        entry = raw_params.get(name) if isinstance(raw_params.get(name), Mapping) else {}
+        entry = ev.params.get(name)
+        importance = entry.importance if entry is not None else None
         params[name] = ParamEvidence(
             name=name,
-            action=str(entry.get("action", "")),
-            importance=_float(entry.get("importance", imp_values.get(name))),
-            reason=str(entry.get("reason", "")),
-            details=tuple((k, _text(v)) for k, v in entry.items() if k not in LIFTED),
+            action=entry.action if entry is not None else "",
+            importance=importance if importance is not None else imp_values.get(name),
+            reason=entry.reason if entry is not None else "",
+            details=tuple(
+                (k, _text(v)) for k, v in (entry.details() if entry is not None else {}).items()
+            ),
         )
-    best = ev.get("best")
-    best_params = dict(best.get("params", {})) if isinstance(best, Mapping) else {}
-    nxt = ev.get("next") if isinstance(ev.get("next"), Mapping) else {}
-    shown = {"summary", "params", "importance", "gate", "pruner", "notes", "best", "next"}
+    nxt = ev.next
     return ProposalView(
         proposal=proposal,
         closed=closed.plan,
         spec=session.spec,
         original=session.spec.to_space(),
-        best_params=best_params,
+        best_params=dict(ev.best.params) if ev.best is not None else {},
         params=params,
-        summary=str(ev.get("summary", "")),
-        fidelity_old=str(nxt.get("fidelity_old", closed.plan.fidelity.describe())),
-        gate=_gate(ev.get("gate")),
-        notes=tuple(str(n) for n in ev.get("notes", []) or []),
-        other=tuple((k, _text(v)) for k, v in ev.items() if k not in shown),
+        summary=ev.summary,
+        fidelity_old=nxt.fidelity_old
+        if nxt and nxt.fidelity_old
+        else closed.plan.fidelity.describe(),
+        gate=_gate(ev.gate),
+        notes=ev.notes,
+        other=tuple((k, _text(v)) for k, v in _other(ev).items()),
         ranked=tuple(dict(t.params) for t in ranked),
-        top_k=_top_k(ev, len(ranked)),
+        top_k=min(ev.top_k.k, len(ranked)) if ev.top_k is not None else 0,
     )
 
 
-def _top_k(ev: Mapping[str, Any], n: int) -> int:
-    top = ev.get("top_k")
-    k = top.get("k") if isinstance(top, Mapping) else None
-    return min(k, n) if isinstance(k, int) and not isinstance(k, bool) else 0
+#: Evidence the review shows in places of its own; the rest goes under "other".
+SHOWN = {"summary", "params", "importance", "gate", "pruner", "notes", "best", "next"}
+
+
+def _other(ev: Evidence) -> dict[str, Any]:
+    dumped = ev.model_dump(mode="json")
+    return {k: v for k, v in dumped.items() if k not in SHOWN and k != "version" and v is not None}

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from engine.advisor.values import same_choice, show_value
 from engine.decision import (
     DropChoice,
     Edit,
@@ -29,7 +28,7 @@ from engine.decision import (
 )
 from engine.errors import DecisionError
 from engine.review import EditEffect, ProposalView
-from engine.space import CategoricalParam, Choice, Space
+from engine.space import CategoricalParam, Choice, Space, same_choice, show_value
 from engine.sprint import SprintPlan
 
 

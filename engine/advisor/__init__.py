@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from engine.advisor.carry import fit_carry_over
 from engine.advisor.evidence import inside, volume_ratio
-from engine.advisor.proposal import ClosedSprint, Proposal
 from engine.advisor.propose import propose
 from engine.advisor.ranking import rank_trials
+from engine.proposal import ClosedSprint, Proposal
 
 __all__ = [
     "ClosedSprint",

@@ -13,8 +13,7 @@ from typing import Any
 
 from optuna.trial import FrozenTrial
 
-from engine.advisor.values import same_value
-from engine.space import Space
+from engine.space import Space, same_value
 
 
 def carry_over(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from engine.advisor.values import same_choice, same_value, show_value
-from engine.space import CategoricalParam, Param, Space
+from engine.space import CategoricalParam, Param, Space, same_choice, same_value, show_value
 
 Action = Literal[
     "keep", "cut", "widen", "shift", "freeze", "unfreeze", "refreeze", "drop", "restore", "swap"

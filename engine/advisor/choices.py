@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.advisor.values import same_choice
-from engine.space import CategoricalParam, Choice
+from engine.space import CategoricalParam, Choice, same_choice
 
 
 @dataclass(frozen=True)

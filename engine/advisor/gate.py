@@ -15,10 +15,10 @@ from typing import Any
 
 from scipy.stats import spearmanr
 
-from engine.advisor.proposal import ClosedSprint
 from engine.advisor.ranking import complete, rank_trials
-from engine.advisor.values import same_value
 from engine.attrs import CARRIED
+from engine.proposal import ClosedSprint, GateEvidence
+from engine.space import same_value
 
 # Spearman over three points takes only four values; below four pairs it says little.
 MIN_PAIRS = 4
@@ -34,14 +34,14 @@ class Gate:
     passed: bool | None  # None: not enough evidence to judge either way
     reason: str
 
-    def to_evidence(self) -> dict[str, Any]:
-        return {
-            "pairs": self.pairs,
-            "spearman": self.spearman,
-            "threshold": self.threshold,
-            "passed": self.passed,
-            "reason": self.reason,
-        }
+    def to_evidence(self) -> GateEvidence:
+        return GateEvidence(
+            pairs=self.pairs,
+            spearman=self.spearman,
+            threshold=self.threshold,
+            passed=self.passed,
+            reason=self.reason,
+        )
 
 
 def fidelity_gate(

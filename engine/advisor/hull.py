@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from engine.advisor.recheck import Unconfirmed
-from engine.advisor.values import same_choice
-from engine.space import CategoricalParam, Choice, Param, Space
+from engine.space import CategoricalParam, Choice, Param, Space, same_choice
 
 
 def hull(a: Space, b: Space, original: Space) -> Space:

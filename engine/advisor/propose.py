@@ -23,10 +23,24 @@ from engine.advisor.evidence import clean, kept, stability, volume_ratio
 from engine.advisor.gate import Gate, fidelity_gate
 from engine.advisor.hull import hull, in_spec_order, restore
 from engine.advisor.importance import Importance, importances
-from engine.advisor.proposal import ClosedSprint, Proposal
 from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
 from engine.advisor.recheck import unconfirmed
 from engine.advisor.schedule import next_sprint
+from engine.proposal import (
+    EVIDENCE_VERSION,
+    BestTrial,
+    CarryCounts,
+    ClosedSprint,
+    Evidence,
+    ImportanceEvidence,
+    Kept,
+    NextSprint,
+    ParamChange,
+    Proposal,
+    PrunerChange,
+    SprintCounts,
+    TopK,
+)
 from engine.space import Space
 from engine.spec import Spec
 from engine.sprint import SprintPlan
@@ -81,14 +95,14 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     if gate.passed is False and settings.raise_min_resource:
         plan, pruner = pruner_floor(plan, closed.plan)
         if pruner is not None:
-            cut.notes.append(pruner["reason"])
+            cut.notes.append(pruner.reason)
     n_best = min(settings.carry_over, plan.budget)
     n_probes = min(settings.probes, max(0, plan.budget // 2 - n_best))
     fill = {n: v for n, v in current.frozen if n in space}
     configs, probes = carry_over(complete(ranked), space, fill, n_best, n_probes)
 
-    params = space_changes(current, space)
-    for name, entry in params.items():
+    changes = space_changes(current, space)
+    for name, entry in changes.items():
         entry.update(cut.details.get(name, {}))
         if name in fixes.reasons and settings.recheck_fixed:
             why = [entry.get("reason"), f"restored: {fixes.reasons[name]}"]
@@ -100,56 +114,58 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
                 "reason", f"the fidelity gate failed: back to sprint {previous.number}'s range"
             )
         entry.setdefault("reason", "unchanged")
+    params = {name: _param_change(entry) for name, entry in changes.items()}
     top = ranked[:k]
     ratio = volume_ratio(current, space)
-    evidence: dict[str, Any] = {
-        "summary": _summary(params, ratio, plan.name, plan.fidelity.describe(), gate, pruner),
-        "sprint": _sprint_record(closed),
-        "ranking": RANKING_RULE,
-        "top_k": {
-            "k": k,
-            "trials": [t.number for t in top],
-            "values": [clean(_score_value(t)) for t in top],
-            "pruned": sum(t.state == TrialState.PRUNED for t in top),
-        },
-        "best": _best(ranked),
-        "importance": {
-            "method": imp.method,
-            "values": imp.values,
-            "threshold": settings.freeze_threshold,
-            "reason": imp.reason,
-        },
-        "gate": gate.to_evidence(),
-        "pruner": pruner,
-        "params": params,
-        "kept": {
-            "trials": kept(ranked, space),
-            "of": len(ranked),
-            "top_k": kept(top, space),
-            "of_top_k": len(top),
-        },
-        "volume_ratio": ratio,
-        "volume_reduction": None if ratio is None else round(1 - ratio, 6),
-        "stability": stability(
+    evidence = Evidence(
+        version=EVIDENCE_VERSION,
+        summary=_summary(params, ratio, plan.name, plan.fidelity.describe(), gate, pruner),
+        sprint=_sprint_record(closed),
+        ranking=RANKING_RULE,
+        top_k=TopK(
+            k=k,
+            trials=tuple(t.number for t in top),
+            values=tuple(clean(_score_value(t)) for t in top),
+            pruned=sum(t.state == TrialState.PRUNED for t in top),
+        ),
+        best=_best(ranked),
+        importance=ImportanceEvidence(
+            method=imp.method,
+            values=imp.values,
+            threshold=settings.freeze_threshold,
+            reason=imp.reason,
+        ),
+        gate=gate.to_evidence(),
+        pruner=pruner,
+        params=params,
+        kept=Kept(
+            trials=kept(ranked, space),
+            of=len(ranked),
+            top_k=kept(top, space),
+            of_top_k=len(top),
+        ),
+        volume_ratio=ratio,
+        volume_reduction=None if ratio is None else round(1 - ratio, 6),
+        stability=stability(
             ranked, k, space, settings.bootstrap, (spec.session.seed, closed.number)
         ),
-        "next": {
-            "number": closed.number + 1,
-            "name": plan.name,
-            "reason": nxt.reason,
-            "fidelity_old": closed.plan.fidelity.describe(),
-            "fidelity": plan.fidelity.describe(),
-            "budget": plan.budget,
-            "sampler": plan.sampler,
-            "pruner": plan.pruner,
-        },
-        "carry_over": {"count": len(configs), "best": len(configs) - probes, "probes": probes},
-        "notes": cut.notes,
-    }
+        next=NextSprint(
+            number=closed.number + 1,
+            name=plan.name,
+            reason=nxt.reason,
+            fidelity_old=closed.plan.fidelity.describe(),
+            fidelity=plan.fidelity.describe(),
+            budget=plan.budget,
+            sampler=plan.sampler,
+            pruner=plan.pruner,
+        ),
+        carry_over=CarryCounts(count=len(configs), best=len(configs) - probes, probes=probes),
+        notes=tuple(cut.notes),
+    )
     return Proposal(plan, configs, evidence)
 
 
-def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, dict[str, Any] | None]:
+def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, PrunerChange | None]:
     """After a failed gate: the next sprint's pruner first decides at the closed sprint's
     fidelity (capped at the next sprint's own), not on the lower rungs whose rankings the gate
     has just distrusted. None for the evidence when nothing changes."""
@@ -164,13 +180,13 @@ def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, dict
         f"gate failed, so rankings at fewer {resource} than sprint {closed.name}'s "
         f"{closed.fidelity.steps} are not trusted for pruning either"
     )
-    evidence = {
-        "kind": plan.pruner,
-        "resource": resource,
-        "min_resource_old": plan.min_resource,
-        "min_resource": floor,
-        "reason": reason,
-    }
+    evidence = PrunerChange(
+        kind=plan.pruner,
+        resource=resource,
+        min_resource_old=plan.min_resource,
+        min_resource=floor,
+        reason=reason,
+    )
     return replace(plan, min_resource=floor), evidence
 
 
@@ -194,41 +210,49 @@ def _distrust(
     return cut
 
 
+def _param_change(entry: dict[str, Any]) -> ParamChange:
+    """The typed change; a key the type does not know is the advisor's bug, not lost data."""
+    unknown = set(entry) - set(ParamChange.model_fields)
+    if unknown:
+        raise TypeError(f"evidence keys without a field in ParamChange: {sorted(unknown)}")
+    return ParamChange(**entry)
+
+
 def _score_value(t: FrozenTrial) -> float | None:
     s = score(t)
     return None if s is None else s[1]
 
 
-def _best(ranked: Sequence[FrozenTrial]) -> dict[str, Any] | None:
+def _best(ranked: Sequence[FrozenTrial]) -> BestTrial | None:
     if not ranked:
         return None
     b = ranked[0]
-    return {"trial": b.number, "value": clean(_score_value(b)), "params": dict(b.params)}
+    return BestTrial(trial=b.number, value=clean(_score_value(b)), params=dict(b.params))
 
 
-def _sprint_record(closed: ClosedSprint) -> dict[str, Any]:
+def _sprint_record(closed: ClosedSprint) -> SprintCounts:
     states = Counter(t.state.name.lower() for t in closed.trials)
-    return {
-        "number": closed.number,
-        "name": closed.plan.name,
-        "fidelity": closed.plan.fidelity.describe(),
-        "trials": len(closed.trials),
+    return SprintCounts(
+        number=closed.number,
+        name=closed.plan.name,
+        fidelity=closed.plan.fidelity.describe(),
+        trials=len(closed.trials),
         **{s: states.get(s, 0) for s in ("complete", "pruned", "fail")},
-    }
+    )
 
 
 def _summary(
-    params: dict[str, dict[str, Any]],
+    params: dict[str, ParamChange],
     ratio: float | None,
     name: str,
     fid: str,
     gate: Gate,
-    pruner: dict[str, Any] | None,
+    pruner: PrunerChange | None,
 ) -> str:
-    actions = Counter(e["action"] for e in params.values() if e["action"] != "keep")
+    actions = Counter(e.action for e in params.values() if e.action != "keep")
     what = ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "no change to the space"
     vol = f"; volume x{ratio:.3g}" if ratio is not None and ratio != 1 else ""
     warn = "; fidelity gate FAILED" if gate.passed is False else ""
     if pruner is not None:
-        warn += f", {pruner['kind']} from {pruner['resource']} {pruner['min_resource']}"
+        warn += f", {pruner.kind} from {pruner.resource} {pruner.min_resource}"
     return f"{what}{vol}; next: {name} at {fid}{warn}"

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from engine.advisor.proposal import ClosedSprint
-from engine.advisor.values import same_choice
 from engine.objective import Fidelity
-from engine.space import CategoricalParam, Choice, Param, Space
+from engine.proposal import ClosedSprint
+from engine.space import CategoricalParam, Choice, Param, Space, same_choice
 
 
 @dataclass(frozen=True)

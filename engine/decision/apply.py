@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from engine.advisor.values import same_choice
 from engine.decision.edits import (
     FRACTIONS,
     MAX_TRIALS,
@@ -33,7 +32,7 @@ from engine.errors import DecisionError
 from engine.objective import Fidelity
 from engine.pruners import PrunerKind
 from engine.samplers import SamplerKind
-from engine.space import CategoricalParam, Numeric, Space
+from engine.space import CategoricalParam, Numeric, Space, same_choice
 from engine.spec import Spec
 from engine.sprint import SprintPlan
 

@@ -13,6 +13,7 @@ from optuna.trial import FrozenTrial, TrialState, create_trial
 from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose
 from engine.advisor.gate import CARRIED
 from engine.advisor.ranking import rank_trials
+from engine.proposal import EVIDENCE_VERSION, Evidence
 from engine.proposal_text import plan_diff, render_proposal
 from engine.space import FloatParam, Space
 from engine.spec import Spec, spec_from_dict
@@ -88,7 +89,7 @@ def grid_trials(spec: Spec, f, space: Space | None = None) -> list[FrozenTrial]:
 
 
 def params_of(p: Proposal) -> dict[str, dict[str, Any]]:
-    return p.evidence["params"]
+    return p.evidence.to_json()["params"]
 
 
 # -- numeric cuts ------------------------------------------------------------------------
@@ -101,8 +102,8 @@ def test_the_range_is_the_top_k_span_plus_a_margin_of_the_range():
     assert (x.low, x.high) == pytest.approx((3.0, 7.25))
     assert params_of(p)["x"]["action"] == "cut"
     assert params_of(p)["x"]["top_k_span"] == pytest.approx([4.0, 6.25])
-    assert p.evidence["kept"] == {"trials": 18, "of": 41, "top_k": 10, "of_top_k": 10}
-    assert p.evidence["volume_ratio"] == pytest.approx(0.425)
+    assert p.evidence.to_json()["kept"] == {"trials": 18, "of": 41, "top_k": 10, "of_top_k": 10}
+    assert p.evidence.to_json()["volume_ratio"] == pytest.approx(0.425)
 
 
 def test_a_log_parameter_gets_its_margin_in_log_space():
@@ -191,7 +192,7 @@ def test_an_unimportant_parameter_is_frozen_at_the_best_trials_value(method):
     best = min(rows, key=lambda r: r[1])[0]
     assert p.plan.space.frozen_values == {"y": best["y"]}
     assert p.plan.space.names == ("x",)
-    imp = p.evidence["importance"]
+    imp = p.evidence.to_json()["importance"]
     assert imp["method"] == method and imp["values"]["x"] > 0.5 > imp["values"]["y"]
     assert params_of(p)["y"]["action"] == "freeze"
     assert "importance" in params_of(p)["y"]["reason"]
@@ -202,8 +203,8 @@ def test_too_few_trials_freeze_nothing_and_say_why():
     rows = [({"x": i * 1.0, "y": 5.0}, abs(i - 4.0)) for i in range(8)]
     p = propose(spec, [], first(spec, make_trials(spec.to_space(), rows)))
     assert p.plan.space.frozen == ()
-    assert p.evidence["importance"]["values"] is None
-    assert "fewer than" in p.evidence["importance"]["reason"]
+    assert p.evidence.to_json()["importance"]["values"] is None
+    assert "fewer than" in p.evidence.to_json()["importance"]["reason"]
 
 
 def test_freezing_never_empties_the_space():
@@ -228,13 +229,13 @@ def test_too_few_ranked_trials_cut_nothing():
     rows = [({"x": float(i)}, float(i)) for i in range(10)]
     p = propose(spec, [], first(spec, make_trials(spec.to_space(), rows)))
     assert p.plan.space == spec.to_space()
-    assert any("too few" in n for n in p.evidence["notes"])
+    assert any("too few" in n for n in p.evidence.to_json()["notes"])
 
 
 def test_top_quantile_caps_k_on_a_small_sprint():
     spec = make_spec({"x": X}, {"top_k": 10, "top_quantile": 0.1})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: abs(x - 5.1))))
-    assert p.evidence["top_k"]["k"] == 5  # ceil(0.1 x 41)
+    assert p.evidence.to_json()["top_k"]["k"] == 5  # ceil(0.1 x 41)
 
 
 # -- ranking and pruned trials ----------------------------------------------------------
@@ -251,7 +252,7 @@ def test_pruned_trials_rank_after_completed_ones_deepest_first():
 def test_a_maximised_objective_ranks_high_values_first():
     spec = make_spec({"x": X}, direction="maximize")
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: -abs(x - 5.1))))
-    assert p.evidence["best"]["params"] == {"x": 5.0}
+    assert p.evidence.to_json()["best"]["params"] == {"x": 5.0}
     assert (p.plan.space["x"].low, p.plan.space["x"].high) == pytest.approx((3.0, 7.25))
 
 
@@ -260,7 +261,7 @@ def test_the_next_planned_sprint_sets_fidelity_and_budget():
     spec = make_spec({"x": X})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: x)))
     assert p.plan.name == "warmup" and p.plan.fidelity.amount == 3 and p.plan.budget == 20
-    assert p.evidence["next"]["fidelity_old"] == "epochs=1"
+    assert p.evidence.to_json()["next"]["fidelity_old"] == "epochs=1"
 
 
 def test_the_session_ends_when_the_plan_runs_out():
@@ -276,7 +277,7 @@ def test_extra_sprints_step_the_fidelity_up_to_the_max():
     assert (p.plan.name, p.plan.fidelity.amount, p.plan.budget) == ("extra-1", 18, 20)
     again = ClosedSprint(4, p.plan, grid_trials(spec, lambda x: x, p.plan.space))
     q = propose(spec, [], again)
-    assert q.plan.fidelity.amount == 30 and "capped" in q.evidence["next"]["reason"]
+    assert q.plan.fidelity.amount == 30 and "capped" in q.evidence.to_json()["next"]["reason"]
     assert propose(spec, [], ClosedSprint(5, q.plan, again.trials)) is None
 
 
@@ -287,7 +288,7 @@ def test_carry_over_is_the_best_inside_the_new_space_then_spread_probes():
     assert xs[:3] == [5.0, 5.25, 4.75]
     assert len(xs) == 5 and all(p.plan.space.contains(c) for c in p.carry_over)
     assert xs[-1] in (3.0, 7.25)  # the last probe is the worst trial the new space keeps
-    assert p.evidence["carry_over"] == {"count": 5, "best": 3, "probes": 2}
+    assert p.evidence.to_json()["carry_over"] == {"count": 5, "best": 3, "probes": 2}
 
 
 # -- the fidelity gate -------------------------------------------------------------------
@@ -307,7 +308,7 @@ def test_a_good_ranking_passes_the_gate_and_cuts_go_on():
     spec = make_spec({"x": X}, {"top_k": 5})
     history, closed = _two_sprints(spec, inverted=False)
     p = propose(spec, history, closed)
-    gate = p.evidence["gate"]
+    gate = p.evidence.to_json()["gate"]
     assert gate["pairs"] == 6 and gate["spearman"] == pytest.approx(1.0) and gate["passed"]
     assert p.plan.space["x"].high - p.plan.space["x"].low < 4.25
 
@@ -316,14 +317,14 @@ def test_an_inverted_ranking_fails_the_gate_and_widens_back():
     spec = make_spec({"x": X}, {"top_k": 5})
     history, closed = _two_sprints(spec, inverted=True)
     p = propose(spec, history, closed)
-    gate = p.evidence["gate"]
+    gate = p.evidence.to_json()["gate"]
     assert gate["spearman"] == pytest.approx(-1.0) and gate["passed"] is False
     assert p.plan.space == spec.to_space()  # back to sprint 1's space, before its cut
-    x = p.evidence["params"]["x"]
+    x = p.evidence.to_json()["params"]["x"]
     assert x["action"] == "widen"
     assert x["reason"] == "the fidelity gate failed: back to sprint 1's range"
-    assert "not to be trusted" in " ".join(p.evidence["notes"])
-    assert "FAILED" in p.evidence["summary"]
+    assert "not to be trusted" in " ".join(p.evidence.to_json()["notes"])
+    assert "FAILED" in p.evidence.to_json()["summary"]
 
 
 def test_an_inverted_ranking_with_keep_cuts_nothing():
@@ -345,15 +346,15 @@ def test_a_failed_gate_makes_the_next_pruner_wait_for_the_trusted_fidelity():
     history, closed = _two_sprints(spec, inverted=True)
     p = propose(spec, history, closed)
     assert p.plan.pruner == "hyperband" and p.plan.min_resource == 3  # warmup's 3 epochs
-    assert p.evidence["pruner"] == {
+    assert p.evidence.to_json()["pruner"] == {
         "kind": "hyperband",
         "resource": "epochs",
         "min_resource_old": 1,
         "min_resource": 3,
-        "reason": p.evidence["pruner"]["reason"],
+        "reason": p.evidence.to_json()["pruner"]["reason"],
     }
-    assert "gate failed" in p.evidence["pruner"]["reason"]
-    assert p.evidence["summary"].endswith("fidelity gate FAILED, hyperband from epochs 3")
+    assert "gate failed" in p.evidence.to_json()["pruner"]["reason"]
+    assert p.evidence.to_json()["summary"].endswith("fidelity gate FAILED, hyperband from epochs 3")
     assert "pruner    none -> hyperband from epochs 3" in render_proposal(p, closed.plan, 2)
     assert p.plan.make_pruner()._min_resource == 3
 
@@ -363,13 +364,16 @@ def test_the_pruner_keeps_its_plan_when_the_gate_passes_or_the_spec_says_so(inve
     spec = make_spec({"x": X}, {"top_k": 5, **advisor}, sprints=PRUNED_FINAL)
     history, closed = _two_sprints(spec, inverted=inverted)
     p = propose(spec, history, closed)
-    assert p.plan.min_resource == 1 and p.evidence["pruner"] is None
+    assert p.plan.min_resource == 1 and p.evidence.to_json()["pruner"] is None
 
 
 def test_the_first_sprint_has_no_gate_verdict():
     spec = make_spec({"x": X})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: x)))
-    assert p.evidence["gate"]["passed"] is None and p.evidence["gate"]["pairs"] == 0
+    assert (
+        p.evidence.to_json()["gate"]["passed"] is None
+        and p.evidence.to_json()["gate"]["pairs"] == 0
+    )
 
 
 # -- re-checking what was fixed on cheaper evidence --------------------------------------
@@ -421,11 +425,13 @@ def test_evidence_is_strict_json_and_reproducible():
     closed = first(spec, make_trials(spec.to_space(), rows))
     p, q = propose(spec, [], closed), propose(spec, [], closed)
     text = json.dumps(p.to_store(), allow_nan=False)
-    assert json.loads(text)["evidence"] == p.evidence == q.evidence
-    stab = p.evidence["stability"]
+    assert json.loads(text)["evidence"] == p.evidence.to_json() and p.evidence == q.evidence
+    stab = p.evidence.to_json()["stability"]
     assert set(stab) == {"x", "opt", "*"} and all(0 <= v <= 1 for v in stab.values())
     assert stab["*"] <= min(stab["x"], stab["opt"])
-    assert p.evidence["top_k"]["values"] == sorted(p.evidence["top_k"]["values"])
+    assert p.evidence.to_json()["top_k"]["values"] == sorted(
+        p.evidence.to_json()["top_k"]["values"]
+    )
 
 
 def test_carry_over_fits_an_edited_or_rejected_space():
@@ -446,8 +452,8 @@ def test_a_sprint_whose_trials_all_failed_cuts_nothing_and_still_proposes():
     failed = [create_trial(state=TrialState.FAIL) for _ in range(3)]
     p = propose(spec, [], first(spec, failed))
     assert p.plan.space == spec.to_space() and p.carry_over == []
-    assert p.evidence["best"] is None and p.evidence["stability"] is None
-    assert "no trial completed" in p.evidence["notes"][0]
+    assert p.evidence.to_json()["best"] is None and p.evidence.to_json()["stability"] is None
+    assert "no trial completed" in p.evidence.to_json()["notes"][0]
     json.dumps(p.to_store(), allow_nan=False)
 
 
@@ -473,10 +479,27 @@ def test_a_bare_proposal_still_renders_and_plans_diff_line_by_line():
     spec = make_spec({"x": X})
     old = planned_sprint(spec, 0)
     new = planned_sprint(spec, 1, space=spec.to_space().with_bounds("x", 2.0, 4.0))
-    text = render_proposal(Proposal(new, [], {}), old, 1)
+    text = render_proposal(Proposal(new, [], Evidence()), old, 1)
     assert "x  [0, 10] -> [2, 4]  [cut]" in text and "Carry over: nothing" in text
     assert plan_diff(old, new) == [
         "fidelity  epochs=1 -> epochs=3",
         "trials    40 -> 20",
         "x: [0, 10] -> [2, 4] (cut)",
     ]
+
+
+def test_evidence_reads_back_typed_and_old_rows_read_with_defaults():
+    spec = make_spec({"x": X, "opt": {"type": "categorical", "choices": ["a", "b"]}})
+    rows = [({"x": float(i % 10), "opt": "ab"[i % 2]}, float(abs(i % 10 - 4))) for i in range(30)]
+    p = propose(spec, [], first(spec, make_trials(spec.to_space(), rows)))
+    stored = json.loads(json.dumps(p.to_store(), allow_nan=False))["evidence"]
+    back = Evidence.read(stored)
+    assert back == p.evidence and back.version == EVIDENCE_VERSION
+    assert back.params["opt"].choices[0].choice in ("a", "b")
+    # A row from before the evidence had a version or a field: version 1, defaults, no error.
+    old = Evidence.read({"summary": "cut x", "gate": {"passed": True, "reason": "r"}, "gone": 1})
+    assert (old.version, old.summary, old.gate.passed, old.kept, old.notes) == (
+        1, "cut x", True, None, ()
+    )  # fmt: skip
+    assert Evidence.read({"params": "garbled", "summary": "s"}).summary == "s"
+    assert Evidence.read(None) == Evidence()

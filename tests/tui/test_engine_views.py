@@ -126,12 +126,12 @@ def test_the_chart_and_the_proposal_tell_one_importance_story(awaiting):
     sd, session = awaiting
     charts = Watch(sd.name, sd.url).dashboard().charts
     settings = session.spec.advisor
-    evidence = session.open_proposal().evidence["importance"]
-    assert evidence["method"] == settings.importance
+    evidence = session.open_proposal().evidence.importance
+    assert evidence.method == settings.importance
     name = {"fanova": "fANOVA", "ped_anova": "PED-ANOVA"}[settings.importance]
     done = sum(r.state == "complete" for r in trial_rows(session))
     need = max(settings.importance_min_trials, 2 * 3)
-    if evidence["values"] is None:  # too few for the advisor: the chart says the same
+    if evidence.values is None:  # too few for the advisor: the chart says the same
         assert done < need
         assert charts.importance_title == f"importance by {name}: {done} of {need} trials needed"
         assert charts.importance == ()
@@ -154,11 +154,11 @@ def test_the_review_counts_what_an_edited_space_keeps(awaiting):
     ranked = review.ranked
     assert ranked and 0 < review.top_k <= len(ranked)
     proposed = review.effect(review.proposal.plan.space)
-    ev = review.proposal.evidence["kept"]
+    ev = review.proposal.evidence.kept
     assert (proposed.kept, proposed.of, proposed.top_kept, proposed.of_top) == (
-        ev["trials"], ev["of"], ev["top_k"], ev["of_top_k"]
+        ev.trials, ev.of, ev.top_k, ev.of_top_k
     )  # fmt: skip
-    assert proposed.volume_ratio == review.proposal.evidence["volume_ratio"]
+    assert proposed.volume_ratio == review.proposal.evidence.volume_ratio
     narrow = review.proposal.plan.space.with_bounds("x", 0.0, 0.05)
     edited = review.effect(narrow)
     in_range = sum(0.0 <= p["x"] <= 0.05 for p in ranked)
