@@ -20,6 +20,7 @@ import optuna
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.objectives import ONE_SPRINT_SPEC as SPEC  # noqa: E402
 from engine.readmodel import trial_rows  # noqa: E402
 from engine.session import Session  # noqa: E402
 from engine.spec import parse_spec  # noqa: E402
@@ -27,22 +28,6 @@ from engine.store import Store  # noqa: E402
 from engine.worker import WorkerOptions, run_worker  # noqa: E402
 from tui.cli import main as cli  # noqa: E402
 
-SPEC = """
-[session]
-name = "{name}"
-direction = "minimize"
-objective = "bench.objectives:{objective}"
-[space.x]
-type = "float"
-low = 0.0
-high = 1.0
-[fidelity]
-max = 10
-[[sprints]]
-name = "only"
-sampler = "random"
-trials = {trials}
-"""
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
 

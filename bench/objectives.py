@@ -23,3 +23,22 @@ def half_second(config: dict[str, Any], fidelity: Fidelity, reporter: Reporter) 
         time.sleep(0.05)
         reporter.report(value + 1 / step, step)
     return value
+
+
+#: A one-sprint session on ``x`` in [0, 1] with ``objective`` (a function of this module).
+ONE_SPRINT_SPEC = """
+[session]
+name = "{name}"
+direction = "minimize"
+objective = "bench.objectives:{objective}"
+[space.x]
+type = "float"
+low = 0.0
+high = 1.0
+[fidelity]
+max = 10
+[[sprints]]
+name = "only"
+sampler = "random"
+trials = {trials}
+"""
