@@ -18,6 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.attrs import ENQUEUED_BY, FAIL_REASON
 from engine.budget import counting
 from engine.errors import SessionError
+from engine.optuna_internals import set_trial_user_attr
 from engine.records import SprintRecord
 from engine.session import Session, operator_name
 
@@ -40,7 +41,7 @@ def _end(study: optuna.Study, trial: FrozenTrial, reason: str) -> None:
     """Fail a running trial from outside its worker, saying who did it."""
     try:
         # Optuna has no public handle on another process's trial: set the attribute by id.
-        study._storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, reason)
+        set_trial_user_attr(study, trial, FAIL_REASON, reason)
         study.tell(trial.number, state=TrialState.FAIL)
     except (UpdateFinishedTrialError, ValueError, RuntimeError):
         raise SessionError(f"trial {trial.number} finished a moment ago; nothing done") from None

@@ -8,46 +8,32 @@ cut-off is approximate and is shown with "≈".
 
 from __future__ import annotations
 
-import binascii
 import bisect
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from functools import lru_cache
 
 from optuna.trial import FrozenTrial, TrialState
 
+from engine.optuna_internals import hyperband_bracket, promoted, rung_values
 from engine.sprint import SprintPlan
 
-RUNG_KEY = "completed_rung_{}"  # what Optuna's SuccessiveHalvingPruner stores per rung
 Timeline = dict[tuple[int, int], tuple[list[datetime], list[float]]]
 
 
-@lru_cache(maxsize=64)
-def _budgets(max_r: int, min_r: int, rf: int) -> tuple[int, ...]:
-    n = math.floor(math.log(max_r / min_r, rf)) + 1
-    return tuple(math.ceil(n * rf ** (n - 1 - b) / (n - b)) for b in range(n))
-
-
 def bracket_of(study: str, number: int, plan: SprintPlan) -> int:
-    """The Hyperband bracket of a trial, computed as Optuna's HyperbandPruner does."""
+    """The Hyperband bracket of a trial, as the sprint's pruner (``make_pruner``) assigns it."""
     max_r = plan.fidelity.steps
-    budgets = _budgets(max_r, min(plan.min_resource, max_r), plan.reduction_factor)
-    n = binascii.crc32(f"{study}_{number}".encode()) % sum(budgets)
-    for bracket, budget in enumerate(budgets):
-        n -= budget
-        if n < 0:
-            return bracket
-    return len(budgets) - 1
+    return hyperband_bracket(
+        study, number, min(plan.min_resource, max_r), max_r, plan.reduction_factor
+    )
 
 
 def rung_of(trial: FrozenTrial) -> int | None:
     """The last rung the trial competed at, or None if it never reached one."""
-    rung = 0
-    while RUNG_KEY.format(rung) in trial.system_attrs:
-        rung += 1
-    return rung - 1 if rung else None
+    values = rung_values(trial)
+    return len(values) - 1 if values else None
 
 
 def explain_prunes(
@@ -79,12 +65,10 @@ def _rung_timeline(trials: Sequence[FrozenTrial], plan: SprintPlan, study: str) 
     out: Timeline = defaultdict(lambda: ([], []))
     for t in _finished(trials):
         bracket = bracket_of(study, t.number, plan)
-        rung = 0
-        while (key := RUNG_KEY.format(rung)) in t.system_attrs:
+        for rung, value in enumerate(rung_values(t)):
             times, values = out[(bracket, rung)]
             times.append(t.datetime_complete)  # type: ignore[arg-type]
-            values.append(float(t.system_attrs[key]))
-            rung += 1
+            values.append(value)
     return out
 
 
@@ -122,9 +106,9 @@ def _explain(
         return f"{head}: its value was nan"
     if plan.pruner == "hyperband" and (rung := rung_of(trial)) is not None:
         bracket = bracket_of(study, trial.number, plan)
-        mine = float(trial.system_attrs[RUNG_KEY.format(rung)])
+        mine = rung_values(trial)[rung]
         competing = sorted([*_before(timeline, (bracket, rung), trial), mine], reverse=maximize)
-        keep = max(1, len(competing) // plan.reduction_factor)
+        keep = promoted(len(competing), plan.reduction_factor)
         return (
             f"{head} (rung {rung}, bracket {bracket}): {mine:.4g} vs cut-off "
             f"≈{competing[keep - 1]:.4g} (best {keep} of {len(competing)} go on)"

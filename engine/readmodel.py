@@ -11,6 +11,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, OVER_BUDGET, WALL_TIME, WORKER
 from engine.hosts import is_alive, this_host
+from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
 from engine.places import log_dir
 from engine.records import ProposalRecord, now
@@ -104,7 +105,7 @@ def trial_rows(session: Session) -> list[TrialRow]:
                     state=state,
                     value=t.value,
                     step=t.last_step,
-                    params=dict(t.params) or dict(t.system_attrs.get("fixed_params", {})),
+                    params=dict(t.params) or fixed_params(t),
                     fidelity=fid,
                     wall_time=t.user_attrs.get(WALL_TIME),
                     worker=t.user_attrs.get(WORKER),

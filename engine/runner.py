@@ -26,8 +26,9 @@ from engine.attrs import (
     WORKER,
 )
 from engine.budget import holds_slot
-from engine.faults import Outage, patiently
+from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
+from engine.optuna_internals import is_finished_tell, record_heartbeat, storage_trial_id
 from engine.records import SprintRecord
 from engine.session import Session
 from engine.store import HEARTBEAT_INTERVAL, Store
@@ -51,7 +52,7 @@ class _Heartbeat:
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
     def __enter__(self) -> _Heartbeat:
-        self._storage.record_heartbeat(self._trial_id)
+        record_heartbeat(self._storage, self._trial_id)
         self._thread.start()
         return self
 
@@ -62,7 +63,7 @@ class _Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_INTERVAL):
             try:
-                self._storage.record_heartbeat(self._trial_id)
+                record_heartbeat(self._storage, self._trial_id)
             except Exception:  # a missed beat is retried next interval; never kill the trial
                 pass
 
@@ -99,15 +100,26 @@ def _run_trial(ctx: TrialContext) -> Outcome:
     plan = ctx.sprint.plan
     storage = ctx.session.store.optuna_storage()
     trial = ctx.study.ask(plan.space.to_optuna())
-    with _Heartbeat(storage, trial._trial_id):  # Optuna exposes no public trial id
-        trials = ctx.study.get_trials(deepcopy=False)
-        handed_back = ctx.session.store.retried_numbers(ctx.sprint.study_name)
-        if not holds_slot(trial.number, trials, handed_back, plan.budget):
+    with _Heartbeat(storage, storage_trial_id(trial)):
+        start = time.perf_counter()
+        try:
+            trials = ctx.study.get_trials(deepcopy=False)
+            handed_back = ctx.session.store.retried_numbers(ctx.sprint.study_name)
+            mine = holds_slot(trial.number, trials, handed_back, plan.budget)
+            if mine:
+                _label(trial, ctx)
+        except Exception as exc:
+            if not is_storage_fault(exc):
+                raise
+            # Cut off between the ask and the objective: hand the trial back once the storage
+            # answers, rather than leave it to a reaper as if its worker had died under it.
+            why = f"storage error before the objective: {describe(exc)}; re-queued"
+            _hand_back(ctx, trial, start, why, "storage")
+            return "handed_back"
+        if not mine:
             trial.set_user_attr(OVER_BUDGET, True)
             ctx.study.tell(trial, state=TrialState.FAIL)
             return "over_budget"
-        _label(trial, ctx)
-        start = time.perf_counter()
         deaths = int(trial.user_attrs.get(DEATHS, 0))
         if deaths >= MAX_DEATHS:
             trial.set_user_attr(
@@ -137,10 +149,17 @@ def _run_trial(ctx: TrialContext) -> Outcome:
 def _hand_back(ctx: TrialContext, trial: Trial, start: float, why: str, reason: str) -> None:
     """Fail the trial and queue its configuration again: nobody's fault, nothing counted."""
     ctx.patiently(lambda: trial.set_user_attr(FAIL_REASON, why))
-    _finish(ctx, trial, start, TrialState.FAIL)
+    try:
+        _finish(ctx, trial, start, TrialState.FAIL)
+    except UpdateFinishedTrialError:
+        # Failed already: our FAIL committed and only its answer was lost (a cut right after
+        # the commit), or a reaper failed it first. Either way it must be queued again; a
+        # reaper's hand-back was recorded, and the re-queue happens once per trial.
+        pass
     storage = ctx.session.store.optuna_storage()
-    frozen = ctx.patiently(lambda: storage.get_trial(trial._trial_id))
-    ctx.patiently(lambda: ctx.session.requeue(ctx.study, frozen, reason))
+    frozen = ctx.patiently(lambda: storage.get_trial(storage_trial_id(trial)))
+    if frozen.state == TrialState.FAIL and frozen.user_attrs.get(FAIL_REASON) in (why, None):
+        ctx.patiently(lambda: ctx.session.requeue(ctx.study, frozen, reason))
 
 
 def _own_connections(store: Store) -> None:
@@ -181,7 +200,7 @@ def _tell(study: optuna.Study, trial: Trial, state: TrialState, value: float | N
     except ValueError as exc:
         # Already finished: an earlier try committed and only its answer was lost (the
         # connection cut after the commit), or a reaper handed the trial back meanwhile.
-        if "Cannot tell a" in str(exc):
+        if is_finished_tell(exc):
             raise UpdateFinishedTrialError(str(exc)) from exc
         raise
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -14,7 +13,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
-from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT
+from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT, WORKER
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
 from engine.hosts import this_host
@@ -31,10 +30,6 @@ from engine.sprint import SprintPlan, planned_sprint, study_name
 from engine.store import GRACE_PERIOD, Store
 
 log = logging.getLogger(__name__)
-optuna.logging.set_verbosity(optuna.logging.WARNING)
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-# We drive heartbeats ourselves around ask/tell (engine.runner), which Optuna does not expect.
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 
 def operator_name() -> str:
@@ -194,8 +189,11 @@ class Session:
             log.warning("trial %d %s: re-queued with the same configuration", trial.number, reason)
             attrs: dict[str, int] = {RETRY_OF: trial.number}
             # A worker that died under this configuration (not one stopped or cut off from the
-            # storage) counts against it: the runner fails it for good after MAX_DEATHS.
-            deaths = int(trial.user_attrs.get(DEATHS, 0)) + (reason == "stale")
+            # storage) counts against it: the runner fails it for good after MAX_DEATHS. A
+            # trial reaped before its worker labelled it never reached the objective (the
+            # worker was cut off right after asking): that is no death of the configuration's.
+            died = reason == "stale" and WORKER in trial.user_attrs
+            deaths = int(trial.user_attrs.get(DEATHS, 0)) + died
             if deaths:
                 attrs[DEATHS] = deaths
             study.enqueue_trial(trial.params, user_attrs=attrs, skip_if_exists=False)

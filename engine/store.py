@@ -11,15 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.trial import TrialState
 from sqlalchemy import (
-    DateTime,
-    bindparam,
     create_engine,
     func,
     insert,
     inspect,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import URL, Connection
@@ -28,6 +26,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from engine import store_checks
 from engine.dbfile import SQLITE_BUSY_SECONDS, _check_file, _tune_sqlite, make_private_dir
 from engine.errors import SessionError, StoreError
+from engine.optuna_internals import (
+    OPTUNA_TABLES,
+    STUDIES,
+    TRIAL_HEARTBEATS,
+    TRIALS,
+    stored_time,
+    trial_state_is,
+)
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
@@ -185,7 +191,7 @@ class Store:
             if self.readonly:
                 with self.begin() as conn:
                     present = set(inspect(conn).get_table_names())
-                if not store_checks.OPTUNA_TABLES <= present:
+                if not OPTUNA_TABLES <= present:
                     raise StoreError(
                         f"{mask_url(self.url)} has no Optuna tables yet: its session is still "
                         "being set up (sprintopt run or a worker finishes that)"
@@ -462,19 +468,28 @@ class Store:
 
         A worker killed between asking for a trial and its first heartbeat leaves such a trial;
         Optuna's own stale check skips trials without a heartbeat, so it would stay running
-        forever and hold its budget slot. Reads Optuna's tables (``trials``, ``studies``,
-        ``trial_heartbeats``; unchanged since Optuna 2.x). ``datetime_start`` is the asking
-        host's local time, as Optuna writes it.
+        forever and hold its budget slot. Reads Optuna's ``trials``, ``studies`` and
+        ``trial_heartbeats`` tables (named in :mod:`engine.optuna_internals`);
+        ``started_before`` is a local time, compared on the column's own basis (``stored_time``).
         """
-        query = text(
-            "SELECT t.trial_id FROM trials t JOIN studies s ON s.study_id = t.study_id "
-            "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
-            "WHERE s.study_name = :study AND t.state = 'RUNNING' AND h.trial_id IS NULL "
-            "AND t.datetime_start < :before ORDER BY t.trial_id"
-        ).bindparams(bindparam("before", type_=DateTime))
+        t, s, h = TRIALS.c, STUDIES.c, TRIAL_HEARTBEATS.c
+        query = (
+            select(t.trial_id)
+            .select_from(
+                TRIALS.join(STUDIES, s.study_id == t.study_id).outerjoin(
+                    TRIAL_HEARTBEATS, h.trial_id == t.trial_id
+                )
+            )
+            .where(
+                s.study_name == study,
+                trial_state_is(TrialState.RUNNING),
+                h.trial_id.is_(None),
+                t.datetime_start < stored_time(started_before),
+            )
+            .order_by(t.trial_id)
+        )
         with self.begin() as conn:
-            rows = conn.execute(query, {"study": study, "before": started_before})
-            return [int(r[0]) for r in rows]
+            return [int(r[0]) for r in conn.execute(query)]
 
     def count_sessions(self) -> int:
         with self.begin() as conn:

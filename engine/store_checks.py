@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 
 from engine.attrs import PREFIX
 from engine.errors import DamagedStoreError, ForeignDatabaseError, NoSessionsError, StoreError
+from engine.optuna_internals import (
+    OPTUNA_TABLES,
+    STUDIES,
+    STUDY_DIRECTIONS,
+    STUDY_USER_ATTRIBUTES,
+    TRIAL_TABLES,
+    TRIALS,
+)
 from engine.schema import SCHEMA_VERSION, meta_t, metadata, sprints_t
 
-OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
-# Optuna's tables that hold a study's trials (Optuna 2.x to 5.x): a sprint that ran needs them.
-TRIAL_TABLES = OPTUNA_TABLES | {"study_directions", "trial_params", "trial_values"}
 SESSION_ATTR = PREFIX + "session"  # the study attribute naming the session that created it
 
 
@@ -84,30 +89,26 @@ def foreign_study(
     empty, untagged and of the sprint's direction (this session died between creating and
     tagging it). Any other study would lend its trials to the sprint's budget: never adopt
     it. Reads Optuna's ``studies``, ``study_user_attributes``, ``study_directions`` and
-    ``trials`` tables (unchanged since Optuna 2.x).
+    ``trials`` tables (named in :mod:`engine.optuna_internals`).
     """
-    if "studies" not in inspect(conn).get_table_names():
+    if STUDIES.name not in inspect(conn).get_table_names():
         return None
-    found = conn.execute(
-        text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": study}
-    ).scalar()
+    found = conn.execute(select(STUDIES.c.study_id).where(STUDIES.c.study_name == study)).scalar()
     if found is None:
         return None
+    ua = STUDY_USER_ATTRIBUTES.c
     attrs = {
         key: json.loads(value)
-        for key, value in conn.execute(
-            text("SELECT key, value_json FROM study_user_attributes WHERE study_id = :s"),
-            {"s": found},
-        )
+        for key, value in conn.execute(select(ua.key, ua.value_json).where(ua.study_id == found))
     }
     trials = conn.execute(
-        text("SELECT COUNT(*) FROM trials WHERE study_id = :s"), {"s": found}
+        select(func.count()).select_from(TRIALS).where(TRIALS.c.study_id == found)
     ).scalar()
+    sd = STUDY_DIRECTIONS.c
     directions = [
         str(d).lower()
         for (d,) in conn.execute(
-            text("SELECT direction FROM study_directions WHERE study_id = :s ORDER BY objective"),
-            {"s": found},
+            select(sd.direction).where(sd.study_id == found).order_by(sd.objective)
         )
     ]
     if attrs.get(SESSION_ATTR) == session:

@@ -17,6 +17,7 @@ from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
 from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
+from engine.optuna_internals import quiet_optuna
 from engine.outages import OutageNote
 from engine.places import log_dir
 from engine.records import SprintRecord
@@ -243,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
+    quiet_optuna()
     url = os.environ.get(STORAGE_ENV)
     if not url:
         print(f"error: {STORAGE_ENV} is not set", file=sys.stderr)

@@ -15,6 +15,11 @@ import pytest
 # Short heartbeats so dead workers are noticed within seconds; set before engine.store loads.
 os.environ.setdefault("SPRINTOPT_HEARTBEAT_SECONDS", "1")
 
+from engine.optuna_internals import quiet_optuna
+
+# The entry points quiet Optuna; tests drive the engine without them, so do it here.
+quiet_optuna()
+
 REPO = Path(__file__).resolve().parent.parent
 
 OBJECTIVES = '''

@@ -15,6 +15,7 @@ from engine.errors import SprintoptError, StoreError
 from engine.export import to_csv, to_json, write_export
 from engine.faults import describe, is_storage_fault
 from engine.limits import shown
+from engine.optuna_internals import quiet_optuna
 from engine.outages import storage_summary, troubles
 from engine.places import default_storage, log_dir
 from engine.processes import pid_alive, signal_workers, start_workers
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_optuna()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -15,7 +15,7 @@ import pytest
 from optuna.trial import TrialState
 from sqlalchemy.exc import OperationalError
 
-from engine.attrs import DEATHS, FAIL_REASON, RETRY_OF
+from engine.attrs import DEATHS, FAIL_REASON, RETRY_OF, WORKER
 from engine.errors import SpecError
 from engine.faults import Outage, is_storage_fault, patiently, person_needed
 from engine.readmodel import trial_rows
@@ -153,11 +153,13 @@ def test_a_configuration_that_killed_its_worker_twice_is_failed_for_good(session
     study = session.study(sprint)
     # Two workers died on x=0.1: the reaper re-queued it each time, counting the deaths.
     first = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+    first.set_user_attr(WORKER, 1)  # labelled: its worker had reached the objective
     study.tell(first, state=TrialState.FAIL)
     session.requeue(study, study.get_trials()[0], "stale")
     queued = study.get_trials()[1]
     assert queued.user_attrs[DEATHS] == 1 and queued.user_attrs[RETRY_OF] == 0
     again = study.ask()
+    again.set_user_attr(WORKER, 2)
     study.tell(again, state=TrialState.FAIL)
     session.requeue(study, study.get_trials()[1], "stale")
     assert study.get_trials()[2].user_attrs[DEATHS] == 2
@@ -238,6 +240,75 @@ def test_a_tell_whose_commit_went_through_but_whose_answer_was_lost_is_not_made_
     worker.outage.first = 0.01
     assert worker.run(handle_signals=False) == 0
     assert [r.state for r in trial_rows(session)] == ["complete", "complete"]
+
+
+def test_a_hand_back_whose_fail_committed_but_whose_answer_was_lost_is_still_queued_again(
+    session_dir, monkeypatch
+):
+    """A cut under report() hands the trial back; a second cut loses the FAIL's answer."""
+    sd, session = _dir(session_dir, "quadratic", trials=3, epochs=2)
+    worker = Worker(_options(sd))
+    storage = worker.session.store.optuna_storage()
+    real_report, real_state = storage.set_trial_intermediate_value, storage.set_trial_state_values
+    cut, lost = iter([True]), iter([True])
+
+    def report(trial_id, step, value):
+        if next(cut, False):
+            raise _fault("server closed the connection unexpectedly")
+        return real_report(trial_id, step, value)
+
+    def commits_then_fails(trial_id, state, values=None):
+        done = real_state(trial_id, state, values)
+        if state == TrialState.FAIL and next(lost, False):
+            raise _fault("server closed the connection unexpectedly")
+        return done
+
+    monkeypatch.setattr(storage, "set_trial_intermediate_value", report)
+    monkeypatch.setattr(storage, "set_trial_state_values", commits_then_fails)
+    worker.outage.first = 0.01
+    assert worker.run(handle_signals=False) == 0
+    rows = trial_rows(session)
+    assert sum(r.state == "retried" for r in rows) == 1  # handed back, not counted as failed
+    assert sum(r.state == "complete" for r in rows) == 3 and not any(
+        r.state == "failed" for r in rows
+    )
+
+
+def test_a_cut_between_the_ask_and_the_objective_hands_the_trial_back_at_once(
+    session_dir, monkeypatch
+):
+    sd, session = _dir(session_dir, "quadratic", trials=2)
+    worker = Worker(_options(sd))
+    real = worker.session.store.retried_numbers
+    cuts = iter([False, True])  # the worker's loop reads it first; the runner's read is cut
+
+    def flaky(study):
+        if next(cuts, False):
+            raise _fault("server closed the connection unexpectedly")
+        return real(study)
+
+    monkeypatch.setattr(worker.session.store, "retried_numbers", flaky)
+    worker.outage.first = 0.01
+    assert worker.run(handle_signals=False) == 0
+    rows = trial_rows(session)
+    (back,) = [r for r in rows if r.state == "retried"]
+    assert "before the objective" in back.reason
+    assert sum(r.state == "complete" for r in rows) == 2
+
+
+def test_a_trial_reaped_before_its_worker_labelled_it_is_no_death_of_its_configuration(
+    session_dir,
+):
+    sd, session = _dir(session_dir, "quadratic", trials=2)
+    study = session.study(session.current())
+    asked, labelled = study.ask(), study.ask()  # the first one's worker was cut off at once
+    labelled.set_user_attr(WORKER, 1)  # the second one's died under the objective
+    for t in (asked, labelled):
+        study.tell(t, state=TrialState.FAIL)
+    for t in study.get_trials():
+        session.requeue(study, t, "stale")
+    waiting = [t for t in study.get_trials() if t.state == TrialState.WAITING]
+    assert [t.user_attrs.get(DEATHS) for t in waiting] == [None, 1]
 
 
 def test_the_worker_loop_waits_out_a_storage_outage(session_dir, monkeypatch, caplog):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import DateTime, bindparam, create_engine, text
 
 from engine.errors import SessionError
+from engine.optuna_internals import stored_time
 from engine.readmodel import session_view, trial_rows
 from engine.session import Session
 from engine.spec import load_spec
@@ -117,7 +118,7 @@ def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_reaped(session_
             text("UPDATE trials SET datetime_start = :t WHERE number = :n").bindparams(
                 bindparam("t", type_=DateTime)
             ),
-            {"t": old, "n": orphan.number},
+            {"t": stored_time(old), "n": orphan.number},
         )
     _run(sd)
     trials = session.trials(sprint)

@@ -9,8 +9,10 @@ from engine.spec import load_spec
 from engine.worker import Worker, WorkerOptions
 from tui.cli import main
 
-SPRINTS = [{"name": "a", "trials": 12, "sampler": "random"},
-           {"name": "b", "trials": 4, "epochs": 2}]
+SPRINTS = [
+    {"name": "a", "trials": 12, "sampler": "random"},
+    {"name": "b", "trials": 4, "epochs": 2},
+]
 EXTRA = """
 [space.act]
 type = "categorical"
@@ -27,8 +29,7 @@ probes = 0
 def awaiting(session_dir):
     sd = session_dir(sprints=SPRINTS, extra=EXTRA)
     spec = load_spec(sd.spec)
-    session = Session.create_or_resume(spec, sd.spec.read_text(), sd.url,
-                                       [str(sd.path)]).session
+    session = Session.create_or_resume(spec, sd.spec.read_text(), sd.url, [str(sd.path)]).session
     worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]))
     while session.refresh().state == "running":
         worker._step()
@@ -50,9 +51,30 @@ def test_propose_prints_the_diff_and_the_evidence(awaiting, capsys):
 
 def test_approve_with_edits_records_the_edit_and_starts_that_sprint(awaiting, capsys):
     sd, session = awaiting
-    code = main(["approve", "t", "--storage", sd.url, "--set", "x=0.1:0.6", "--drop",
-                 "act=gelu", "--fidelity", "epochs=3", "--trials", "5", "--sampler", "tpe",
-                 "--pruner", "hyperband", "--min-resource", "2", "--note", "narrow it"])
+    code = main(
+        [
+            "approve",
+            "t",
+            "--storage",
+            sd.url,
+            "--set",
+            "x=0.1:0.6",
+            "--drop",
+            "act=gelu",
+            "--fidelity",
+            "epochs=3",
+            "--trials",
+            "5",
+            "--sampler",
+            "tpe",
+            "--pruner",
+            "hyperband",
+            "--min-resource",
+            "2",
+            "--note",
+            "narrow it",
+        ]
+    )
     assert code == 0
     (decision,) = session.decisions()
     assert (decision.action, decision.note) == ("edited", "narrow it")
@@ -90,13 +112,16 @@ def test_accept_applies_the_proposal_unchanged(awaiting):
     assert session.current().plan == proposed
 
 
-@pytest.mark.parametrize("edit, message", [
-    (["--set", "x=-1:0.5"], "spec's range"),
-    (["--set", "nope=0:1"], "nope"),
-    (["--drop", "act=swish"], "swish"),
-    (["--trials", "0"], "trials"),
-    (["--freeze", "x=2"], "x"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (["--set", "x=-1:0.5"], "spec's range"),
+        (["--set", "nope=0:1"], "nope"),
+        (["--drop", "act=swish"], "swish"),
+        (["--trials", "0"], "trials"),
+        (["--freeze", "x=2"], "x"),
+    ],
+)
 def test_an_invalid_edit_is_refused_and_nothing_is_decided(awaiting, capsys, edit, message):
     sd, session = awaiting
     assert main(["approve", "t", "--storage", sd.url, *edit]) == 2

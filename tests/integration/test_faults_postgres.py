@@ -24,8 +24,7 @@ from tests.support import wait_for
 URL = os.environ.get("SPRINTOPT_TEST_POSTGRES")
 RESTART = os.environ.get("SPRINTOPT_TEST_PG_RESTART")
 WHY = (
-    "needs a PostgreSQL server it may restart "
-    "(SPRINTOPT_TEST_POSTGRES, SPRINTOPT_TEST_PG_RESTART)"
+    "needs a PostgreSQL server it may restart (SPRINTOPT_TEST_POSTGRES, SPRINTOPT_TEST_PG_RESTART)"
 )
 if os.environ.get("CI") == "true" and not (URL and RESTART):
     raise RuntimeError(f"CI must run the storage fault tests: {WHY}; see .ci/run")
