@@ -99,11 +99,12 @@ class ParamChange(Part):
     action: str = "keep"
     reason: str = ""
     importance: float | None = None
-    kept_trials: int | None = None  # ranked trials inside its new range alone
+    # In the order the advisor finds them (and the review lists them):
+    choices: tuple[ChoiceStat, ...] | None = None
     top_k_span: tuple[float | int, float | int] | None = None
     widened: tuple[str, ...] | None = None  # the edges widened ("low", "high")
     at_spec_bound: tuple[str, ...] | None = None
-    choices: tuple[ChoiceStat, ...] | None = None
+    kept_trials: int | None = None  # ranked trials inside its new range alone
     unconfirmed: str | None = None  # fixed on lower-fidelity evidence, not restored
 
     def details(self) -> dict[str, Any]:

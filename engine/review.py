@@ -145,4 +145,9 @@ SHOWN = {"summary", "params", "importance", "gate", "pruner", "notes", "best", "
 
 def _other(ev: Evidence) -> dict[str, Any]:
     dumped = ev.model_dump(mode="json")
-    return {k: v for k, v in dumped.items() if k not in SHOWN and k != "version" and v is not None}
+    # Only what the advisor said: a field left at its empty default has nothing to show.
+    return {
+        k: v
+        for k, v in dumped.items()
+        if k not in SHOWN and k != "version" and v not in (None, "", [], {})
+    }
