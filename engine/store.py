@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +19,14 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from engine import store_checks
-from engine.dbfile import SQLITE_BUSY_SECONDS, _check_file, _tune_sqlite, make_private_dir
+from engine.connecting import GRACE_PERIOD as GRACE_PERIOD
+from engine.connecting import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
+from engine.connecting import engine_options
+from engine.dbfile import _check_file, _tune_sqlite, make_private_dir
 from engine.errors import SessionError, StoreError
 from engine.optuna_internals import (
     OPTUNA_TABLES,
@@ -59,42 +61,6 @@ from engine.schema import (
 )
 from engine.sprint import SprintPlan
 from engine.storage_url import _secrets, _without_password, mask_url, parse_url, sqlite_path
-
-# Seconds between a running trial's heartbeats; a trial silent for GRACE_PERIOD belongs to a
-# dead worker. Tests shorten it through the environment.
-HEARTBEAT_INTERVAL = max(1, int(os.environ.get("SPRINTOPT_HEARTBEAT_SECONDS", "5")))
-GRACE_PERIOD = 4 * HEARTBEAT_INTERVAL
-
-# A vanished PostgreSQL server must not hang a worker: connecting gives up after
-# CONNECT_TIMEOUT, TCP keepalives notice a dead peer in about 25 s, and no statement (a lock
-# wait included) runs past STATEMENT_TIMEOUT_MS. Settings given in the URL win. They stay here,
-# beside engine_options, as tests patch them on this module.
-CONNECT_TIMEOUT = 10
-STATEMENT_TIMEOUT_MS = 60_000
-KEEPALIVES = {
-    "keepalives": 1,
-    "keepalives_idle": 10,
-    "keepalives_interval": 5,
-    "keepalives_count": 3,
-}
-
-
-def engine_options(url: URL) -> dict[str, Any]:
-    """For our engine and Optuna's alike: SQLite waits for the lock, a server is pinged and
-    bounded in time (connection, statements, TCP keepalives)."""
-    if url.get_backend_name() == "sqlite":
-        # No pre-ping: there is no server to lose, and a ping on a pooled SQLite connection
-        # held readers' snapshots long enough to stall every writer (seen in the kill tests).
-        return {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
-    args: dict[str, Any] = {}
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("psycopg", "psycopg2"):
-        defaults = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
-        args = {k: v for k, v in defaults.items() if k not in url.query}
-        given = url.query.get("options", "")
-        given = " ".join(given) if isinstance(given, tuple) else given
-        if "statement_timeout" not in given:
-            args["options"] = f"{given} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
-    return {"connect_args": args, "pool_pre_ping": True}
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-import engine.store as store_module
+import engine.connecting as store_module
 from engine.errors import ForeignDatabaseError, StoreError
 from engine.store import Store
 
