@@ -117,16 +117,16 @@ def _run_trial(ctx: TrialContext) -> Outcome:
             _hand_back(ctx, trial, start, why, "storage")
             return "handed_back"
         if not mine:
-            trial.set_user_attr(OVER_BUDGET, True)
-            ctx.study.tell(trial, state=TrialState.FAIL)
+            ctx.patiently(lambda: trial.set_user_attr(OVER_BUDGET, True))
+            ctx.patiently(lambda: _tell(ctx.study, trial, TrialState.FAIL, None))
             return "over_budget"
         deaths = int(trial.user_attrs.get(DEATHS, 0))
         if deaths >= MAX_DEATHS:
-            trial.set_user_attr(
-                FAIL_REASON,
+            why = (
                 f"this configuration killed its worker {deaths} times (trial "
-                f"{trial.user_attrs.get(RETRY_OF)} and before): failed for good, not run again",
+                f"{trial.user_attrs.get(RETRY_OF)} and before): failed for good, not run again"
             )
+            ctx.patiently(lambda: trial.set_user_attr(FAIL_REASON, why))
             return _finish(ctx, trial, start, TrialState.FAIL)
         try:
             attempt = _call(ctx, trial)

@@ -13,7 +13,17 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine import advisor
-from engine.attrs import CARRIED, DEATHS, FIDELITY, HISTORY, RETRY_OF, SPRINT, WORKER
+from engine.attrs import (
+    CARRIED,
+    DEATHS,
+    FAIL_REASON,
+    FIDELITY,
+    HISTORY,
+    OVER_BUDGET,
+    RETRY_OF,
+    SPRINT,
+    WORKER,
+)
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
 from engine.hosts import this_host
@@ -159,15 +169,20 @@ class Session:
         return self.store.decisions(self.record.id)
 
     # -- crash recovery ----------------------------------------------------------------------
-    def reap(self, sprint: SprintRecord | None = None, study: optuna.Study | None = None) -> None:
+    def reap(self, sprint: SprintRecord | None = None, study: optuna.Study | None = None) -> int:
         """Fail the trials of dead workers; each one's slot is handed back and it is re-queued.
 
-        A caller that already holds the current sprint (and its study) passes them in.
+        A caller that already holds the current sprint (and its study) passes them in. Returns
+        how many reaped trials found unqueued were handed back now (see :meth:`_unqueued`).
         """
         sprint = sprint or self.current()
         if sprint is None or sprint.state != "running":
-            return
+            return 0
         study = study or self.study(sprint)
+        # First those failed by an earlier reap that lost the storage before it re-queued them.
+        unqueued = self._unqueued(study, sprint)
+        for trial in unqueued:
+            self.requeue(study, trial, "stale")
         optuna.storages.fail_stale_trials(study)
         # Optuna's check skips a trial that never beat (its worker died right after asking).
         started_before = datetime.now() - timedelta(seconds=GRACE_PERIOD)
@@ -179,6 +194,24 @@ class Session:
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue  # it finished after all, or another process failed it first
             self.requeue(study, storage.get_trial(trial_id), "stale")
+        return len(unqueued)
+
+    def _unqueued(self, study: optuna.Study, sprint: SprintRecord) -> list[FrozenTrial]:
+        """Reaped trials whose hand-back never happened: failing one and recording its retry
+        are two writes, and the storage can go away between them. Every other failure the
+        product makes carries a reason (the objective's, a hand-back's, the operator's, over
+        budget); a reap's carries none, so a failed trial with neither a reason nor a retry is
+        a reap cut short. Handing it back is safe from any process: the retry is recorded once.
+        """
+        handed_back = self.store.retried_numbers(sprint.study_name)
+        return [
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+            if t.number not in handed_back
+            and FAIL_REASON not in t.user_attrs
+            and not t.user_attrs.get(OVER_BUDGET)
+            and HISTORY not in t.user_attrs
+        ]
 
     def _on_stale_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self.requeue(study, trial, "stale")

@@ -209,7 +209,9 @@ class Worker:
             outcome = run_trial(self._ctx)
             log.info("sprint %d trial done: %s", sprint.number, outcome)
         elif is_spent(trials, handed_back, sprint.plan.budget, timed_out):
-            self.session.try_close(sprint)
+            # A reap cut short would be counted as a failure: hand it back before closing.
+            if not self.session.reap(sprint, self._ctx.study):
+                self.session.try_close(sprint)
         else:
             time.sleep(self.opts.poll)  # the last trials run elsewhere; wait for them
 

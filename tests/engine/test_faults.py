@@ -15,6 +15,7 @@ import pytest
 from optuna.trial import TrialState
 from sqlalchemy.exc import OperationalError
 
+from engine import runner
 from engine.attrs import DEATHS, FAIL_REASON, RETRY_OF, WORKER
 from engine.errors import SpecError
 from engine.faults import Outage, is_storage_fault, patiently, person_needed
@@ -279,21 +280,35 @@ def test_a_cut_between_the_ask_and_the_objective_hands_the_trial_back_at_once(
 ):
     sd, session = _dir(session_dir, "quadratic", trials=2)
     worker = Worker(_options(sd))
-    real = worker.session.store.retried_numbers
-    cuts = iter([False, True])  # the worker's loop reads it first; the runner's read is cut
+    real = runner._label
+    cuts = iter([True])  # the first trial's labels are cut off
 
-    def flaky(study):
+    def flaky(trial, ctx):
         if next(cuts, False):
             raise _fault("server closed the connection unexpectedly")
-        return real(study)
+        return real(trial, ctx)
 
-    monkeypatch.setattr(worker.session.store, "retried_numbers", flaky)
+    monkeypatch.setattr(runner, "_label", flaky)
     worker.outage.first = 0.01
     assert worker.run(handle_signals=False) == 0
     rows = trial_rows(session)
     (back,) = [r for r in rows if r.state == "retried"]
     assert "before the objective" in back.reason
     assert sum(r.state == "complete" for r in rows) == 2
+
+
+def test_a_reap_cut_short_before_its_re_queue_is_handed_back_before_the_sprint_closes(
+    session_dir,
+):
+    """A reaper failed the trial, then lost the storage before it recorded the hand-back."""
+    sd, session = _dir(session_dir, "quadratic", trials=2)
+    study = session.study(session.current())
+    orphan = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+    study.tell(orphan, state=TrialState.FAIL)  # what a reap writes first: no reason
+    assert run_worker(_options(sd), handle_signals=False) == 0
+    rows = trial_rows(session)
+    assert [r.state for r in rows].count("retried") == 1
+    assert sum(r.state == "complete" for r in rows) == 2 and "failed" not in [r.state for r in rows]
 
 
 def test_a_trial_reaped_before_its_worker_labelled_it_is_no_death_of_its_configuration(
