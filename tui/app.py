@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
@@ -40,6 +42,8 @@ class SprintoptApp(App[None]):
     ]
     #: When the key being handled was read (Textual's event clock); None between keys.
     last_key_at: float | None = None
+    #: While the app's own engine calls cannot reach the storage: what to say, for the header.
+    storage_away: reactive[str | None] = reactive(None)
 
     @dataclass
     class Attached(Message):
@@ -63,6 +67,19 @@ class SprintoptApp(App[None]):
         self.open_source = open_source
         self.sessions_where = sessions_where
         self.poll_seconds = poll_seconds
+
+    def storage_failed(self, reason: str) -> None:
+        """An engine call met the storage away: said once, then kept in the header."""
+        if self.storage_away is None:
+            self.storage_away = (
+                f"the app cannot read the storage since {time.strftime('%H:%M:%S')} "
+                f"({reason}); it keeps trying"
+            )
+            self.notify(f"the storage is unreachable: {reason}", severity="error", timeout=6)
+
+    def storage_answered(self) -> None:
+        if self.storage_away is not None:
+            self.storage_away = None
 
     def on_mount(self) -> None:
         if self.source is not None:

@@ -69,4 +69,4 @@ class EngineFailed(Message):
     """The engine refused or failed; ``text`` is its message, fit for the operator."""
 
     text: str
-    storage: bool = False  # the storage was unreachable (it may come back by itself)
+    quiet: bool = False  # a poll that met the storage away: the app's header says it

@@ -49,20 +49,33 @@ class BaseScreen(Screen):
     def on_mount(self) -> None:
         self.mount(TooSmall())
 
-    def call_engine(self, what: str, call: Callable[[], Message]) -> None:
+    def call_engine(self, what: str, call: Callable[[], Message], poll: bool = False) -> None:
         """From a thread worker: post ``call()``'s message, or :class:`EngineFailed` saying
         what failed. Nothing is swallowed: a refusal is said as the engine words it, and any
-        other error with its type, so the operator always learns that ``what`` did not work."""
+        other error with its type, so the operator always learns that ``what`` did not work.
+
+        The storage being away is the app's to say, once, in the header (every screen's
+        polls would otherwise say it every tick); a ``poll`` that meets it says nothing more.
+        """
         try:
             message = call()
-        except SprintoptError as exc:
-            message = EngineFailed(str(exc))
         except Exception as exc:  # shown to the operator; the screen stays usable
-            if is_storage_fault(exc):
-                message = EngineFailed(f"{what} failed: {describe(exc)}", storage=True)
+            if is_storage_fault(exc):  # first: a refusal may wrap the driver's fault
+                self.app.call_from_thread(self.tui.storage_failed, describe(exc))
+                message = EngineFailed(f"{what} failed: {describe(exc)}", quiet=poll)
+            elif isinstance(exc, SprintoptError):
+                message = EngineFailed(str(exc))
             else:
                 message = EngineFailed(f"{what} failed: {type(exc).__name__}: {exc}")
+        else:
+            if self.tui.storage_away is not None:
+                self.app.call_from_thread(self.tui.storage_answered)
         self.post_message(message)
+
+    def say_failed(self, message: EngineFailed, timeout: float = 6) -> None:
+        """Notify the operator of a failed engine call (unless the header already says it)."""
+        if not message.quiet:
+            self.notify(message.text, severity="error", timeout=timeout)
 
     def prompt_open(self) -> bool:
         return any(p.is_open for p in self.query(PromptBar))

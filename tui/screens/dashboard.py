@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -74,13 +72,14 @@ class DashboardScreen(BaseScreen):
     def load(self, sprint: int | None) -> None:
         # A poll that fails is reported and retried at the next tick.
         self.call_engine(
-            "reading the session", lambda: DashboardLoaded(self.tui.source.dashboard(sprint))
+            "reading the session",
+            lambda: DashboardLoaded(self.tui.source.dashboard(sprint)),
+            poll=True,
         )
 
     @on(DashboardLoaded)
     def _loaded(self, message: DashboardLoaded) -> None:
         self._busy = False
-        self.query_one(SessionHeader).unreachable = None
         if self.sprint is not None and message.dashboard.shown != self.sprint:
             return  # a poll from before the operator picked another sprint
         self.dashboard = message.dashboard
@@ -88,16 +87,7 @@ class DashboardScreen(BaseScreen):
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:
         self._busy = False
-        header = self.query_one(SessionHeader)
-        if message.storage:  # said once, then kept in the header until a poll gets through
-            if header.unreachable is None:
-                self.notify(message.text, severity="error", timeout=6)
-                header.unreachable = (
-                    f"the app cannot read the storage since {time.strftime('%H:%M:%S')} "
-                    f"({message.text.split(': ', 1)[-1]}); it keeps trying"
-                )
-            return
-        self.notify(message.text, severity="error", timeout=6)
+        self.say_failed(message)
 
     def watch_dashboard(self, d: Dashboard | None) -> None:
         if d is None:

@@ -79,7 +79,9 @@ class ProposalScreen(BaseScreen):
         if draft is not None:
             after = draft.review.proposal.after_sprint
             self.call_engine(
-                "checking the proposal", lambda: StandingLoaded(self.tui.source.standing(after))
+                "checking the proposal",
+                lambda: StandingLoaded(self.tui.source.standing(after)),
+                poll=True,
             )
 
     @on(ProposalLoaded)
@@ -260,7 +262,7 @@ class ProposalScreen(BaseScreen):
 
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:
-        self.notify(message.text, severity="error", timeout=10)
+        self.say_failed(message, timeout=10)
 
     # -- leaving ---------------------------------------------------------------------------
     def _leave(self) -> None:

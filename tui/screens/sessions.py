@@ -68,7 +68,7 @@ class SessionsScreen(BaseScreen):
 
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:
-        self.notify(message.text, severity="error")
+        self.say_failed(message)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -82,6 +82,7 @@ class TrialScreen(BaseScreen):
         self.call_engine(
             f"reading trial {self.number}",
             lambda: TrialLoaded(source.trial(self.sprint, self.number)),
+            poll=True,
         )
 
     @on(TrialLoaded)
@@ -153,7 +154,7 @@ class TrialScreen(BaseScreen):
 
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:
-        self.notify(message.text, severity="error", timeout=8)
+        self.say_failed(message, timeout=8)
 
     def action_back(self) -> None:
         self.dismiss()

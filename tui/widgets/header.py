@@ -52,23 +52,23 @@ class SessionHeader(Vertical):
     """Shows a :class:`Dashboard`; the banner line appears while a proposal waits."""
 
     dashboard: reactive[Dashboard | None] = reactive(None, always_update=True)
-    #: Set while the app itself cannot read the storage (what failed, since when).
-    unreachable: reactive[str | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="header-lines", markup=False)
         yield Static("", id="storage-banner", markup=False)
         yield Static("", id="proposal-banner", markup=False)
 
+    def on_mount(self) -> None:
+        # The app's own trouble reaching the storage (SprintoptApp.storage_away).
+        self.watch(self.app, "storage_away", lambda _line: self._show_storage())
+
     def _show_storage(self) -> None:
         d = self.dashboard
-        line = self.unreachable or (d.view.storage_line if d is not None else None)
+        away: str | None = self.app.storage_away  # type: ignore[attr-defined]
+        line = away or (d.view.storage_line if d is not None else None)
         banner = self.query_one("#storage-banner", Static)
         banner.display = line is not None
         banner.update(f"⚠ {line}" if line else "")
-
-    def watch_unreachable(self, _line: str | None) -> None:
-        self._show_storage()
 
     def watch_dashboard(self, d: Dashboard | None) -> None:
         self._show_storage()
