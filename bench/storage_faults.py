@@ -52,7 +52,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.objectives import ONE_SPRINT_SPEC as SPEC  # noqa: E402
 from engine.attrs import FAIL_REASON, RETRY_OF, WORKER  # noqa: E402
 from engine.budget import counting  # noqa: E402
-from engine.processes import pid_alive, signal_workers  # noqa: E402
+from engine.hosts import pid_alive  # noqa: E402
+from engine.processes import signal_workers  # noqa: E402
 from engine.records import WorkerRecord  # noqa: E402
 from engine.session import Session  # noqa: E402
 from engine.store import mask_url  # noqa: E402

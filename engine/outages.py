@@ -40,10 +40,6 @@ class StorageTrouble:
     fix: str | None  # what a person must do, when waiting will not cure it
     tries: int
 
-    @property
-    def needs_a_person(self) -> bool:
-        return self.fix is not None
-
 
 class OutageNote:
     """The note one worker keeps in ``folder``: a listener for its :class:`Outage`."""

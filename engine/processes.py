@@ -9,11 +9,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.dbfile import make_private_dir
 from engine.hosts import is_alive, this_host
-from engine.hosts import pid_alive as pid_alive
-from engine.places import log_dir as log_dir
+from engine.places import log_dir
 from engine.records import WorkerRecord
-from engine.store import make_private_dir
 from engine.worker import STORAGE_ENV
 
 

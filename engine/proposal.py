@@ -73,6 +73,10 @@ class GateEvidence(Part):
     passed: bool | None = None  # None: not enough evidence to judge either way
     reason: str = ""
 
+    @property
+    def verdict(self) -> str:
+        return {True: "passed", False: "FAILED", None: "no verdict"}[self.passed]
+
 
 class PrunerChange(Part):
     """The next sprint's pruner decides later than planned (after a failed gate)."""
@@ -164,9 +168,7 @@ class Evidence(Part):
 
     @classmethod
     def read(cls, stored: Any) -> Evidence:
-        """Any evidence ever stored (a dict, JSON text, or nothing) as this type."""
-        if isinstance(stored, Evidence):
-            return stored
+        """Any evidence ever stored (its decoded JSON, or nothing) as this type."""
         if not isinstance(stored, Mapping):
             return cls()
         try:

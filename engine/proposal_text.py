@@ -44,8 +44,8 @@ def plan_diff(
     lines = [_change(label, a, b) for label, a, b in rows if always or a != b]
     if spaces:
         for name, c in space_changes(old.space, new.space).items():
-            if c["action"] != "keep":
-                lines.append(f"{name}: {c['old']} {ARROW} {c['new']} ({c['action']})")
+            if c.action != "keep":
+                lines.append(f"{name}: {c.old} {ARROW} {c.new} ({c.action})")
     return lines
 
 
@@ -74,8 +74,7 @@ def _sprint_lines(ev: Evidence) -> list[str]:
         lines.append(f"  best: {_num(best.value)} (trial {best.trial})")
     gate = ev.gate
     if gate is not None:
-        verdict = {True: "passed", False: "FAILED", None: "no verdict"}[gate.passed]
-        lines.append(f"  fidelity gate: {verdict}: {gate.reason}")
+        lines.append(f"  fidelity gate: {gate.verdict}: {gate.reason}")
     imp = ev.importance
     if imp is not None and imp.values:
         ranked = sorted(imp.values.items(), key=lambda kv: -kv[1])
@@ -104,9 +103,7 @@ def _space_header(ev: Evidence) -> str:
 def _param_lines(
     closed: SprintPlan, plan: SprintPlan, params: Mapping[str, ParamChange]
 ) -> list[str]:
-    changes = dict(params) or {
-        n: ParamChange(**c) for n, c in space_changes(closed.space, plan.space).items()
-    }
+    changes = dict(params) or space_changes(closed.space, plan.space)
     width = max((len(n) for n in changes), default=0)
     old_w = max((len(c.old) for c in changes.values()), default=0)
     lines = []

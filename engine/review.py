@@ -12,7 +12,7 @@ from typing import Any
 
 from engine import advisor
 from engine.proposal import Evidence, GateEvidence
-from engine.records import ProposalRecord, Standing
+from engine.records import ProposalRecord
 from engine.session import Session
 from engine.space import Space
 from engine.spec import Spec
@@ -71,11 +71,6 @@ class EditEffect:
         return f"keeps {self.kept}/{self.of} trials, {self.top_kept}/{self.of_top} top{volume}"
 
 
-def proposal_standing(session: Session, after_sprint: int) -> Standing:
-    """Whether the proposal after ``after_sprint`` is still the open one, and if not, why."""
-    return session.standing(after_sprint)
-
-
 def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -89,9 +84,8 @@ def _text(value: Any) -> str:
 def _gate(gate: GateEvidence | None) -> str:
     if gate is None:
         return "-"
-    verdict = {True: "passed", False: "FAILED", None: "no verdict"}[gate.passed]
     rho = gate.spearman
-    head = f"rank correlation {rho:.2f} ({verdict})" if rho is not None else verdict
+    head = f"rank correlation {rho:.2f} ({gate.verdict})" if rho is not None else gate.verdict
     return f"{head}: {gate.reason}" if gate.reason else head
 
 

@@ -26,7 +26,7 @@ from engine import store_checks
 from engine.connecting import GRACE_PERIOD as GRACE_PERIOD
 from engine.connecting import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
 from engine.connecting import engine_options
-from engine.dbfile import _check_file, _tune_sqlite, make_private_dir
+from engine.dbfile import _check_file, _tune_sqlite
 from engine.errors import SessionError, StoreError
 from engine.optuna_internals import (
     OPTUNA_TABLES,
@@ -60,7 +60,7 @@ from engine.schema import (
     workers_t,
 )
 from engine.sprint import SprintPlan
-from engine.storage_url import _secrets, _without_password, mask_url, parse_url, sqlite_path
+from engine.storage_url import _secrets, _without_password, mask_url, parse_url
 
 
 def _reason(exc: DBAPIError) -> str:
@@ -462,12 +462,4 @@ class Store:
             return int(conn.execute(select(func.count()).select_from(sessions_t)).scalar() or 0)
 
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "Store",
-    "engine_options",
-    "make_private_dir",
-    "mask_url",
-    "parse_url",
-    "sqlite_path",
-]
+__all__ = ["SCHEMA_VERSION", "Store", "mask_url"]

@@ -14,11 +14,12 @@ from pathlib import Path
 from engine.errors import SprintoptError, StoreError
 from engine.export import to_csv, to_json, write_export
 from engine.faults import describe, is_storage_fault
+from engine.hosts import pid_alive
 from engine.limits import shown
 from engine.optuna_internals import quiet_optuna
 from engine.outages import storage_summary, troubles
 from engine.places import default_storage, log_dir
-from engine.processes import pid_alive, signal_workers, start_workers
+from engine.processes import signal_workers, start_workers
 from engine.readmodel import SessionView, session_view, trial_rows
 from engine.session import Session
 from engine.spec import Spec, check_name, parse_spec, read_spec_text, resolve_objective

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine.records import DecisionRecord
-from engine.review import ProposalView, Standing
+from engine.records import DecisionRecord, Standing
+from engine.review import ProposalView
 from engine.views import Dashboard, SessionSummary, TrialDetail
 
 

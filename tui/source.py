@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from engine.operations import enqueue_copy, fail_trial, requeue_trial
-from engine.records import DecisionRecord
-from engine.review import ProposalView, Standing, proposal_standing, proposal_view
+from engine.records import DecisionRecord, Standing
+from engine.review import ProposalView, proposal_view
 from engine.sprint import SprintPlan
 from engine.store import mask_url
 from engine.views import Dashboard, TrialDetail, Watch
@@ -52,7 +52,7 @@ class EngineSource:
         return proposal_view(self.watch.session)
 
     def standing(self, after_sprint: int) -> Standing:
-        return proposal_standing(self.watch.session, after_sprint)
+        return self.watch.session.standing(after_sprint)
 
     def decide(
         self, action: str, plan: SprintPlan | None, note: str, after_sprint: int

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from engine.proposal import ParamChange
 from engine.space import CategoricalParam, Param, Space, same_choice, same_value, show_value
 
 Action = Literal[
@@ -21,11 +22,11 @@ def describe(space: Space, name: str) -> str:
     return f"= {show_value(frozen[name])} (frozen)"
 
 
-def space_changes(old: Space, new: Space) -> dict[str, dict[str, Any]]:
+def space_changes(old: Space, new: Space) -> dict[str, ParamChange]:
     """Per parameter (old order, then new ones): ``old``, ``new`` and the ``action``."""
     names = list(dict.fromkeys([*old.names, *old.frozen_values, *new.names, *new.frozen_values]))
     return {
-        n: {"old": describe(old, n), "new": describe(new, n), "action": action(old, new, n)}
+        n: ParamChange(old=describe(old, n), new=describe(new, n), action=action(old, new, n))
         for n in names
     }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from scipy.stats import spearmanr
@@ -24,51 +23,31 @@ from engine.space import same_value
 MIN_PAIRS = 4
 
 
-@dataclass(frozen=True)
-class Gate:
-    """The rank correlation over carried-over pairs and whether it clears the threshold."""
-
-    pairs: int
-    spearman: float | None
-    threshold: float
-    passed: bool | None  # None: not enough evidence to judge either way
-    reason: str
-
-    def to_evidence(self) -> GateEvidence:
-        return GateEvidence(
-            pairs=self.pairs,
-            spearman=self.spearman,
-            threshold=self.threshold,
-            passed=self.passed,
-            reason=self.reason,
-        )
-
-
 def fidelity_gate(
     previous: ClosedSprint | None, closed: ClosedSprint, threshold: float, maximize: bool
-) -> Gate:
+) -> GateEvidence:
     """Compare each completed carry-over trial of ``closed`` with its source in ``previous``."""
     if previous is None:
-        return Gate(0, None, threshold, None, "first sprint: nothing evaluated at two fidelities")
+        return _gate(0, None, threshold, None, "first sprint: nothing evaluated at two fidelities")
     pairs = matched_pairs(previous, closed, maximize)
     low, high = previous.plan.fidelity.describe(), closed.plan.fidelity.describe()
     where = f"{len(pairs)} carried-over configurations, {low} -> {high}"
     if len(pairs) < MIN_PAIRS:
-        return Gate(
+        return _gate(
             len(pairs), None, threshold, None, f"{where}: fewer than {MIN_PAIRS}, no verdict"
         )
     rho = float(spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic)
     if not math.isfinite(rho):
-        return Gate(len(pairs), None, threshold, None, f"{where}: values tie, no verdict")
+        return _gate(len(pairs), None, threshold, None, f"{where}: values tie, no verdict")
     rho = round(rho, 4)
     if rho >= threshold:
         reason = f"Spearman {rho:.2f} over {where}: the lower fidelity ranks alike"
-        return Gate(len(pairs), rho, threshold, True, reason)
+        return _gate(len(pairs), rho, threshold, True, reason)
     reason = (
         f"Spearman {rho:.2f} < {threshold:.2f} over {where}: the lower fidelity is not to be "
         "trusted here, so its cuts are not either"
     )
-    return Gate(len(pairs), rho, threshold, False, reason)
+    return _gate(len(pairs), rho, threshold, False, reason)
 
 
 def matched_pairs(
@@ -95,3 +74,11 @@ def matched_pairs(
 
 def _agrees(now: Mapping[str, Any], before: Mapping[str, Any]) -> bool:
     return all(n in before and same_value(v, before[n]) for n, v in now.items())
+
+
+def _gate(
+    pairs: int, spearman: float | None, threshold: float, passed: bool | None, reason: str
+) -> GateEvidence:
+    return GateEvidence(
+        pairs=pairs, spearman=spearman, threshold=threshold, passed=passed, reason=reason
+    )

@@ -20,7 +20,7 @@ from engine.advisor.carry import carry_over
 from engine.advisor.changes import space_changes
 from engine.advisor.cuts import Cut, cut_space
 from engine.advisor.evidence import clean, kept, stability, volume_ratio
-from engine.advisor.gate import Gate, fidelity_gate
+from engine.advisor.gate import fidelity_gate
 from engine.advisor.hull import hull, in_spec_order, restore
 from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
@@ -32,6 +32,7 @@ from engine.proposal import (
     CarryCounts,
     ClosedSprint,
     Evidence,
+    GateEvidence,
     ImportanceEvidence,
     Kept,
     NextSprint,
@@ -101,20 +102,20 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     fill = {n: v for n, v in current.frozen if n in space}
     configs, probes = carry_over(complete(ranked), space, fill, n_best, n_probes)
 
-    changes = space_changes(current, space)
-    for name, entry in changes.items():
-        entry.update(cut.details.get(name, {}))
+    params = {}
+    for name, change in space_changes(current, space).items():
+        entry = dict(cut.details.get(name, {}))
         if name in fixes.reasons and settings.recheck_fixed:
             why = [entry.get("reason"), f"restored: {fixes.reasons[name]}"]
             entry["reason"] = "; ".join(w for w in why if w)
         elif name in fixes.reasons:
             entry["unconfirmed"] = fixes.reasons[name]
-        if entry["action"] != "keep" and gate.passed is False and previous is not None:
+        if change.action != "keep" and gate.passed is False and previous is not None:
             entry.setdefault(
                 "reason", f"the fidelity gate failed: back to sprint {previous.number}'s range"
             )
         entry.setdefault("reason", "unchanged")
-    params = {name: _param_change(entry) for name, entry in changes.items()}
+        params[name] = _param_change(change, entry)
     top = ranked[:k]
     ratio = volume_ratio(current, space)
     evidence = Evidence(
@@ -135,7 +136,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             threshold=settings.freeze_threshold,
             reason=imp.reason,
         ),
-        gate=gate.to_evidence(),
+        gate=gate,
         pruner=pruner,
         params=params,
         kept=Kept(
@@ -191,7 +192,7 @@ def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, Prun
 
 
 def _distrust(
-    gate: Gate,
+    gate: GateEvidence,
     previous: ClosedSprint | None,
     closed: ClosedSprint,
     original: Space,
@@ -210,12 +211,12 @@ def _distrust(
     return cut
 
 
-def _param_change(entry: dict[str, Any]) -> ParamChange:
-    """The typed change; a key the type does not know is the advisor's bug, not lost data."""
-    unknown = set(entry) - set(ParamChange.model_fields)
+def _param_change(change: ParamChange, evidence: dict[str, Any]) -> ParamChange:
+    """``change`` with the cut's ``evidence``; a key without a field is the advisor's bug."""
+    unknown = set(evidence) - set(ParamChange.model_fields)
     if unknown:
         raise TypeError(f"evidence keys without a field in ParamChange: {sorted(unknown)}")
-    return ParamChange(**entry)
+    return ParamChange.model_validate({**change.model_dump(), **evidence})
 
 
 def _score_value(t: FrozenTrial) -> float | None:
@@ -246,7 +247,7 @@ def _summary(
     ratio: float | None,
     name: str,
     fid: str,
-    gate: Gate,
+    gate: GateEvidence,
     pruner: PrunerChange | None,
 ) -> str:
     actions = Counter(e.action for e in params.values() if e.action != "keep")

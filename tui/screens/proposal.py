@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 
 from engine.errors import SprintoptError
 from engine.proposal_text import plan_diff
-from engine.review import Standing
+from engine.records import Standing
 from engine.space import CategoricalParam
 from engine.sprint import SprintPlan
 from tui import parsing
