@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 from engine.errors import StoreError
+from engine.faults import STALE_CONNECTION
 
 SQLITE_BUSY_SECONDS = 60
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -124,10 +125,6 @@ def _check_file(path: Path, create: bool) -> None:
         raise StoreError(f"cannot read {path}: {exc}") from exc
 
 
-#: SQLite errors after which a pooled connection must not be used again.
-STALE_CONNECTION = ("readonly database", "disk i/o error")
-
-
 def _tune_sqlite(engine: Engine, writer: bool, on_stale: Callable[[], None] | None = None) -> None:
     """A busy timeout; writers turn on WAL and take the lock up front so they queue instead of
     failing. A reader leaves the file as it found it (WAL, once set, is the file's own).
@@ -154,7 +151,7 @@ def _tune_sqlite(engine: Engine, writer: bool, on_stale: Callable[[], None] | No
         # A connection opened while the file could not be written stays read-only for good
         # (SQLite falls back to a read-only open), and so does the process's one shared-memory
         # index of the WAL while any connection to the file is open. Treated as a lost
-        # connection, and every pool on the file emptied (``on_stale``), the next try opens
+        # connection, and the store's pools emptied (``on_stale``), the next try opens
         # fresh ones: the store recovers once a person fixes the file.
         if any(sign in str(context.original_exception).lower() for sign in STALE_CONNECTION):
             context.is_disconnect = True

@@ -44,6 +44,10 @@ class StorageLost(BaseException):
         self.cause = cause
 
 
+#: SQLite errors after which a pooled connection must not be used again (engine.dbfile): one
+#: opened while the file was read-only stays so, and an I/O error may leave it broken.
+STALE_CONNECTION = ("readonly database", "disk i/o error")
+
 #: Errors of the database's shape, not its reachability: waiting will not cure them.
 DAMAGE = ("no such table", "no such column", "syntax error", "malformed", "not a database")
 

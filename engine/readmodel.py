@@ -16,7 +16,7 @@ from engine.outages import StorageTrouble, storage_summary, troubles
 from engine.places import log_dir
 from engine.records import ProposalRecord, now
 from engine.session import Session
-from engine.store import HEARTBEAT_INTERVAL
+from engine.store import GRACE_PERIOD
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class SessionView:
     @property
     def storage_line(self) -> str | None:
         """One line on the storage's trouble, for `status` and the app (None: no trouble)."""
-        return storage_summary(self.storage, self.silent_workers, 4 * HEARTBEAT_INTERVAL)
+        return storage_summary(self.storage, self.silent_workers, GRACE_PERIOD)
 
 
 def _state(t: FrozenTrial, handed_back: set[int]) -> str:
@@ -144,7 +144,7 @@ def session_view(session: Session) -> SessionView:
         best_row = _best([r for r in rows if r.sprint == view.number], maximize)
         if best_row is not None:
             break
-    cutoff = now() - timedelta(seconds=4 * HEARTBEAT_INTERVAL)
+    cutoff = now() - timedelta(seconds=GRACE_PERIOD)
     workers = [w for w in session.store.workers(rec.id) if is_alive(w)]
     alive = sum(1 for w in workers if w.last_seen > cutoff)
     here = this_host()

@@ -9,8 +9,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
+from typing import TypeVar
 
 from engine.attempt import TERMINATING
 from engine.budget import has_room, is_spent
@@ -27,14 +29,15 @@ from engine.spec import resolve_objective
 from engine.store import HEARTBEAT_INTERVAL, mask_url
 
 log = logging.getLogger("sprintopt.worker")
+T = TypeVar("T")
 STORAGE_ENV = "SPRINTOPT_STORAGE"  # the URL travels in the environment, never in `ps` output
 #: Extra directories a worker may import the objective from (os.pathsep-separated), besides
 #: its working directory and its --path options. Never read from the database: write access
 #: to a shared database must not decide what code runs on every worker host.
 PATH_ENV = "SPRINTOPT_PATH"
-SEED_MODULUS = 2**32
+SEED_MODULUS = 2**32  # numpy's and Optuna's samplers take seeds in [0, 2**32)
 #: How long a leaving worker waits for an absent storage to mark it stopped.
-LEAVE_WAIT = 15.0  # numpy's and Optuna's samplers take seeds in [0, 2**32)
+LEAVE_WAIT = 15.0
 
 
 def worker_seed(session_seed: int, sprint: int, worker_id: int) -> int:
@@ -79,7 +82,7 @@ class Worker:
         self._done = threading.Event()
         self._last_reap = 0.0
 
-    def _patiently(self, call):  # type: ignore[no-untyped-def]
+    def _patiently(self, call: Callable[[], T]) -> T:
         return patiently(call, self.outage, sleep=self._nap, giving_up=lambda: self.stopping)
 
     def _nap(self, seconds: float) -> None:
@@ -127,19 +130,18 @@ class Worker:
     def _leave(self, wait: float = LEAVE_WAIT) -> None:
         """Mark this worker stopped, waiting a little for a storage that is away."""
         deadline = time.monotonic() + wait
-        while True:
-            try:
-                self.session.store.touch_worker(self.id, stopped=True)
-                break
-            except Exception as exc:
-                if not is_storage_fault(exc):
-                    raise
-                if time.monotonic() >= deadline:  # its row goes stale; readers judge it so
-                    log.warning(
-                        "worker %d left unmarked: storage away (%s)", self.id, describe(exc)
-                    )
-                    break
-                time.sleep(0.5)
+        try:
+            patiently(
+                lambda: self.session.store.touch_worker(self.id, stopped=True),
+                self.outage,
+                sleep=lambda s: time.sleep(max(0.0, min(s, deadline - time.monotonic()))),
+                giving_up=lambda: time.monotonic() >= deadline,
+            )
+        except Exception as exc:
+            if not is_storage_fault(exc):
+                raise
+            # Its row goes stale; readers judge it by its heartbeat and pid.
+            log.warning("worker %d left unmarked: storage away (%s)", self.id, describe(exc))
         self.note.path.unlink(missing_ok=True)
 
     def _turn(self) -> bool:
