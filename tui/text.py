@@ -50,7 +50,7 @@ def format_status(view: SessionView) -> str:
         )
     retried = sum(1 for t in view.trials if t.state == "retried")
     if retried:
-        lines.append(f"{retried} trial(s) of dead or stopped workers were re-queued")
+        lines.append(f"{retried} trial(s) re-queued: their workers died, stopped or lost the storage")
     if view.proposal is not None:
         plan = view.proposal.plan
         lines.append(
