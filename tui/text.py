@@ -50,7 +50,8 @@ def format_status(view: SessionView) -> str:
         )
     retried = sum(1 for t in view.trials if t.state == "retried")
     if retried:
-        lines.append(f"{retried} trial(s) re-queued: their workers died, stopped or lost the storage")
+        why = "their workers died, stopped or lost the storage"
+        lines.append(f"{retried} trial(s) re-queued: {why}")
     if view.proposal is not None:
         plan = view.proposal.plan
         lines.append(
