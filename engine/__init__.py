@@ -28,7 +28,9 @@ if TYPE_CHECKING:
         SetTrials,
         Unfreeze,
         apply_edits,
+        number,
         parse_edits,
+        whole,
     )
     from engine.errors import (
         DecisionError,
@@ -105,6 +107,8 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "Unfreeze",
         "apply_edits",
         "parse_edits",
+        "number",
+        "whole",
     ),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
     "engine.readmodel": ("SessionView", "TrialRow", "session_view", "trial_rows"),
@@ -178,6 +182,7 @@ __all__ = [
     "load_spec",
     "log_dir",
     "mask_url",
+    "number",
     "parse_edits",
     "parse_spec",
     "pid_alive",
@@ -201,6 +206,7 @@ __all__ = [
     "to_json",
     "trial_rows",
     "troubles",
+    "whole",
     "write_export",
 ]
 

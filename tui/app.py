@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from engine.views import SessionSummary, find_sessions
+from engine import SessionSummary, find_sessions
 from tui.format import where
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen

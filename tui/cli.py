@@ -11,21 +11,38 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engine.errors import SprintoptError, StoreError
-from engine.export import to_csv, to_json, write_export
-from engine.faults import describe, is_storage_fault
-from engine.hosts import pid_alive
-from engine.limits import shown
-from engine.optuna_internals import quiet_optuna
-from engine.outages import storage_summary, troubles
-from engine.places import default_storage, log_dir
-from engine.processes import signal_workers, start_workers
-from engine.readmodel import SessionView, session_view, trial_rows
-from engine.session import Session
-from engine.spec import Spec, check_name, parse_spec, read_spec_text, resolve_objective
-from engine.store import mask_url
-from engine.views import find_sessions
-from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
+from engine import (
+    STORAGE_ENV,
+    Session,
+    SessionView,
+    Spec,
+    SprintoptError,
+    StoreError,
+    WorkerOptions,
+    check_name,
+    default_storage,
+    describe,
+    find_sessions,
+    is_storage_fault,
+    log_dir,
+    mask_url,
+    parse_spec,
+    pid_alive,
+    quiet_optuna,
+    read_spec_text,
+    resolve_objective,
+    run_worker,
+    session_view,
+    shown,
+    signal_workers,
+    start_workers,
+    storage_summary,
+    to_csv,
+    to_json,
+    trial_rows,
+    troubles,
+    write_export,
+)
 from tui.decide import add_decision_commands
 from tui.text import format_sessions, format_status
 

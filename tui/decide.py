@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from engine.decision import EDIT_FLAGS, apply_edits, parse_edits
-from engine.errors import SessionError, StaleProposalError
-from engine.proposal_text import plan_diff, render_proposal
-from engine.session import Session
-from engine.sprint import SprintPlan
+from engine import (
+    EDIT_FLAGS,
+    Session,
+    SessionError,
+    SprintPlan,
+    StaleProposalError,
+    apply_edits,
+    parse_edits,
+    plan_diff,
+    render_proposal,
+)
 
 Opener = Callable[[argparse.Namespace], Session]
 

@@ -12,10 +12,15 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from engine.decision import (
+from engine import (
+    CategoricalParam,
+    Choice,
+    DecisionError,
     DropChoice,
     Edit,
+    EditEffect,
     Freeze,
+    ProposalView,
     RestoreChoice,
     SetBounds,
     SetFidelity,
@@ -23,13 +28,13 @@ from engine.decision import (
     SetPruner,
     SetSampler,
     SetTrials,
+    Space,
+    SprintPlan,
     Unfreeze,
     apply_edits,
+    same_choice,
+    show_value,
 )
-from engine.errors import DecisionError
-from engine.review import EditEffect, ProposalView
-from engine.space import CategoricalParam, Choice, Space, same_choice, show_value
-from engine.sprint import SprintPlan
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from engine.store import mask_url
+from engine import mask_url
 
 # A glyph and a word for each state, so states read the same with NO_COLOR or on a mono link.
 STATES = {

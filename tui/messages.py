@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine.records import DecisionRecord, Standing
-from engine.review import ProposalView
-from engine.views import Dashboard, SessionSummary, TrialDetail
+from engine import Dashboard, DecisionRecord, ProposalView, SessionSummary, Standing, TrialDetail
 
 
 @dataclass

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine import decision
-from engine.errors import SprintoptError
+import engine
+from engine import SprintoptError
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,
@@ -27,11 +27,11 @@ class InputError(SprintoptError):
 
 
 def number(text: str) -> float:
-    return decision.number(text, error=InputError)
+    return engine.number(text, error=InputError)
 
 
 def whole(text: str) -> int:
-    return decision.whole(text, error=InputError)
+    return engine.whole(text, error=InputError)
 
 
 def bounds(text: str) -> tuple[float, float]:

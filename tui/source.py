@@ -9,12 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from engine.operations import enqueue_copy, fail_trial, requeue_trial
-from engine.records import DecisionRecord, Standing
-from engine.review import ProposalView, proposal_view
-from engine.sprint import SprintPlan
-from engine.store import mask_url
-from engine.views import Dashboard, TrialDetail, Watch
+from engine import (
+    Dashboard,
+    DecisionRecord,
+    ProposalView,
+    SprintPlan,
+    Standing,
+    TrialDetail,
+    Watch,
+    enqueue_copy,
+    fail_trial,
+    mask_url,
+    proposal_view,
+    requeue_trial,
+)
 
 
 class Source(Protocol):

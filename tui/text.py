@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.readmodel import SessionView
-from engine.store import mask_url
-from engine.views import SessionSummary
+from engine import SessionSummary, SessionView, mask_url
 
 
 def _fmt(value: Any) -> str:

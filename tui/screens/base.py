@@ -11,8 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from engine.errors import SprintoptError
-from engine.faults import describe, is_storage_fault
+from engine import SprintoptError, describe, is_storage_fault
 from tui.messages import EngineFailed
 from tui.widgets.prompt import PromptBar
 

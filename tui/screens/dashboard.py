@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from engine.views import Dashboard
+from engine import Dashboard
 from tui.messages import DashboardLoaded, EngineFailed
 from tui.screens.base import BaseScreen
 from tui.screens.proposal import ProposalScreen

@@ -16,11 +16,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from engine.errors import SprintoptError
-from engine.proposal_text import plan_diff
-from engine.records import Standing
-from engine.space import CategoricalParam
-from engine.sprint import SprintPlan
+from engine import CategoricalParam, SprintoptError, SprintPlan, Standing, plan_diff
 from tui import parsing
 from tui.draft import Draft
 from tui.messages import Decided, EngineFailed, ProposalLoaded, StandingLoaded

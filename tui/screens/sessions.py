@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from engine.views import SessionSummary
+from engine import SessionSummary
 from tui import format as fmt
 from tui.messages import EngineFailed, SessionsLoaded
 from tui.screens.base import BaseScreen

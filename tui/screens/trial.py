@@ -13,8 +13,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from engine.errors import SprintoptError
-from engine.views import TrialDetail
+from engine import SprintoptError, TrialDetail
 from tui import format as fmt
 from tui import parsing
 from tui.messages import ActionDone, EngineFailed, TrialLoaded

@@ -14,7 +14,7 @@ from textual.containers import Grid
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from engine.plots import ChartData, Curve
+from engine import ChartData, Curve
 
 MARKERS = {"complete": "braille", "pruned": "x", "failed": "!", "running": "•"}
 COLORS = {"complete": "green", "pruned": "red", "failed": "magenta", "running": "cyan"}

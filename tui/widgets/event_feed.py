@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from engine.events import Event
+from engine import Event
 from tui import format as fmt
 
 # The kind in words, padded, so the feed reads without colour; the style only adds emphasis.

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from engine.views import Dashboard
+from engine import Dashboard
 from tui import format as fmt
 
 

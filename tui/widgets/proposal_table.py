@@ -12,8 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from engine.proposal_text import pruner_text
-from engine.sprint import SprintPlan
+from engine import SprintPlan, pruner_text
 from tui.draft import Draft, DraftRow
 from tui.widgets.plain import PlainTable
 

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from engine.readmodel import TrialRow
+from engine import TrialRow
 from tui import format as fmt
 from tui import parsing
 from tui.widgets.plain import PlainTable
