@@ -18,6 +18,29 @@ RelationTuple = tuple[EntityTuple, EntityTuple, str]
 
 
 @dataclass(frozen=True)
+class Counts:
+    """True positives, false positives and false negatives: the one place F1 is computed."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        """Micro F1; 0.0 when there is nothing to find and nothing found (as scikit-learn)."""
+        denominator = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / denominator if denominator else 0.0
+
+
+@dataclass(frozen=True)
 class PRF:
     """Precision, recall and F1 (0..1) with the number of gold items."""
 
@@ -28,10 +51,8 @@ class PRF:
 
     @classmethod
     def from_counts(cls, tp: int, fp: int, fn: int) -> PRF:
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-        return cls(precision, recall, f1, tp + fn)
+        counts = Counts(tp, fp, fn)
+        return cls(counts.precision, counts.recall, counts.f1, tp + fn)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from engine.calibration import DEFAULT_BOUNDS, Calibration, calibrate, f1_at
 from engine.objective import Fidelity, Reporter
+from examples.jere.calibration import DEFAULT_BOUNDS, Calibration, calibrate, f1_at
 from examples.jere.config import ConfigError, RunSettings, TrialConfig
 from examples.jere.data import subset
 from examples.jere.datasets import Splits, prepared

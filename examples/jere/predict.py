@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.calibration import Candidates
 from examples.jere.batching import collate
+from examples.jere.calibration import Candidates
 from examples.jere.encoding import Encoded, enumerate_spans
 from examples.jere.metrics import EntityTuple, RelationTuple, gold_tuples
 from examples.jere.model import JointModel

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.calibration import f1_at
 from engine.objective import Fidelity, TrialPruned
+from examples.jere.calibration import f1_at
 from examples.jere.config import ConfigError, RunSettings, TrialConfig
 from examples.jere.datasets import prepared
 from examples.jere.encoder import load_tokenizer

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.calibration import UNUSED, Candidates, calibrate, counts_at, f1_at, split_groups
+from examples.jere.calibration import UNUSED, Candidates, calibrate, counts_at, f1_at, split_groups
 
 
 def planted(threshold: float, n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +108,7 @@ def test_too_many_gates_for_the_names_is_an_error() -> None:
 
 def test_importing_it_loads_no_deep_learning_library() -> None:
     code = (
-        "import sys, engine.calibration as c; "
+        "import sys, examples.jere.calibration as c; "
         "bad = {'torch', 'transformers', 'skopt'} & set(sys.modules); "
         "print(sorted(bad)); sys.exit(1 if bad else 0)"
     )

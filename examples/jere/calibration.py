@@ -4,7 +4,8 @@ A classifier's objective trains a model, then turns probabilities into decisions
 ("is this span an entity", "does this relation hold"). The thresholds are not trained; this
 module picks them after training, with scikit-optimize's ``gp_minimize``, from one inference
 pass whose outputs the objective caches as :class:`Candidates`. It is numpy + scikit-optimize
-only, so any objective can use it whatever its framework.
+only (F1 itself comes from :mod:`examples.jere.metrics`), so any objective can use it whatever its
+framework.
 
 The model of a decision is deliberately general: every *candidate* prediction carries one or
 more scores, each compared with one named threshold, and it is emitted when **all** its scores
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from examples.jere.metrics import Counts
 
 #: The default search range for every threshold; probabilities outside it rarely make sense.
 DEFAULT_BOUNDS: tuple[float, float] = (0.05, 0.95)
@@ -141,29 +144,6 @@ class Candidates:
         return Candidates(
             self.scores[rows], self.gates[rows], self.correct[rows], self.group[rows], self.gold
         )
-
-
-@dataclass(frozen=True)
-class Counts:
-    """True positives, false positives and false negatives at some thresholds."""
-
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        """Micro F1; 0.0 when there is nothing to find and nothing found (as scikit-learn)."""
-        denominator = 2 * self.tp + self.fp + self.fn
-        return 2 * self.tp / denominator if denominator else 0.0
 
 
 def counts_at(candidates: Candidates, thresholds: Sequence[float]) -> Counts:
