@@ -1,4 +1,7 @@
-"""The cut of a space on one sprint's top-k: ranges, choices, and freezing by importance."""
+"""The cut of a space on one sprint's top-k: ranges, choices, and freezing by importance.
+
+Numeric ranges are cut in :mod:`engine.advisor.ranges`; categorical choices tried but absent
+from the top-k are proposed for dropping here (:func:`cut_choices`)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,10 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.advisor.choices import cut_choices
 from engine.advisor.evidence import kept
 from engine.advisor.importance import Importance
 from engine.advisor.ranges import cut_range
-from engine.space import CategoricalParam, Param, Space
+from engine.space import CategoricalParam, Choice, Param, Space, same_choice
 from engine.spec import AdvisorSpec
 
 
@@ -148,3 +150,45 @@ def _final(t: FrozenTrial) -> float | None:
 
 def _show(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else repr(value)
+
+
+# -- categorical cuts -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChoiceCut:
+    """The choices to keep and to drop, each choice's record, and why."""
+
+    kept: tuple[Choice, ...]
+    dropped: tuple[Choice, ...]
+    stats: list[dict[str, Any]]
+    reason: str
+
+
+def cut_choices(
+    param: CategoricalParam,
+    ranked: Sequence[tuple[Any, float | None]],
+    k: int,
+    maximize: bool,
+) -> ChoiceCut:
+    """``ranked`` holds (choice, final value or None if pruned) per ranked trial, best first;
+    the first k are the top-k. A choice's count is its ranked trials; its best is over final
+    values only, since a pruned trial's last value was measured at a lower step.
+
+    A choice never tried is kept: absence from the top-k says nothing about it. At least one
+    choice always stays, since the best trial's choice is in the top-k.
+    """
+    pick = max if maximize else min
+    stats: list[dict[str, Any]] = []
+    for c in param.choices:
+        count = sum(same_choice(choice, c) for choice, _ in ranked)
+        values = [v for choice, v in ranked if same_choice(choice, c) and v is not None]
+        in_top = sum(same_choice(choice, c) for choice, _ in ranked[:k])
+        best = pick(values) if values else None
+        stats.append({"choice": c, "count": count, "top_k": in_top, "best": best})
+    dropped = tuple(s["choice"] for s in stats if s["count"] > 0 and s["top_k"] == 0)
+    kept = tuple(c for c in param.choices if not any(same_choice(c, d) for d in dropped))
+    if not dropped:
+        reason = f"every tried choice appears in the top-{k}"
+    else:
+        names = ", ".join(str(d) for d in dropped)
+        reason = f"{names}: tried but never in the top-{k}"
+    return ChoiceCut(kept, dropped, stats, reason)

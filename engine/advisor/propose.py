@@ -21,10 +21,9 @@ from engine.advisor.changes import space_changes
 from engine.advisor.cuts import Cut, cut_space
 from engine.advisor.evidence import clean, kept, stability, volume_ratio
 from engine.advisor.gate import fidelity_gate
-from engine.advisor.hull import hull, in_spec_order, restore
 from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
-from engine.advisor.recheck import unconfirmed
+from engine.advisor.recheck import hull, in_spec_order, restore, unconfirmed
 from engine.advisor.schedule import next_sprint
 from engine.proposal import (
     EVIDENCE_VERSION,
