@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.objectives import ONE_SPRINT_SPEC as SPEC  # noqa: E402
-from engine.readmodel import trial_rows  # noqa: E402
+from engine.read.model import trial_rows  # noqa: E402
 from engine.session import Session  # noqa: E402
 from engine.spec import parse_spec  # noqa: E402
 from engine.store import Store  # noqa: E402

@@ -27,10 +27,10 @@ from optuna.trial import TrialState, create_trial  # noqa: E402
 
 from engine.optuna_internals import quiet_optuna  # noqa: E402
 from engine.processes import start_workers  # noqa: E402
-from engine.readmodel import trial_rows  # noqa: E402
+from engine.read.model import trial_rows  # noqa: E402
+from engine.read.views import Watch  # noqa: E402
 from engine.session import Session  # noqa: E402
 from engine.spec import parse_spec  # noqa: E402
-from engine.views import Watch  # noqa: E402
 
 quiet_optuna()
 SPEC = """

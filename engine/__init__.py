@@ -9,11 +9,13 @@ it does not touch. Modules inside the engine are free to move as long as these n
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from engine.advisor.changes import space_changes
     from engine.decision import (
         EDIT_FLAGS,
         DropChoice,
@@ -39,23 +41,24 @@ if TYPE_CHECKING:
         StaleProposalError,
         StoreError,
     )
-    from engine.events import Event
-    from engine.export import to_csv, to_json, write_export
     from engine.faults import describe, is_storage_fault
     from engine.hosts import pid_alive
     from engine.limits import shown
     from engine.operations import enqueue_copy, fail_trial, requeue_trial
     from engine.optuna_internals import quiet_optuna
     from engine.outages import storage_summary, troubles
-    from engine.places import default_storage, log_dir
-    from engine.plots import ChartData, Curve
     from engine.processes import signal_workers, start_workers
-    from engine.proposal import Evidence, Proposal
-    from engine.proposal_text import plan_diff, pruner_text, render_proposal
-    from engine.readmodel import SessionView, TrialRow, session_view, trial_rows
+    from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
+    from engine.read.events import Event
+    from engine.read.export import to_csv, to_json, write_export
+    from engine.read.model import SessionView, TrialRow, session_view, trial_rows
+    from engine.read.plots import ChartData, Curve
+    from engine.read.reader import SessionReader
+    from engine.read.review import EditEffect, ProposalView, proposal_view
+    from engine.read.views import Dashboard, SessionSummary, TrialDetail, Watch, find_sessions
     from engine.records import DecisionRecord, ProposalRecord, Standing
-    from engine.review import EditEffect, ProposalView, proposal_view
     from engine.session import Session
+    from engine.settings import STORAGE_ENV, Settings
     from engine.space import CategoricalParam, Choice, Space, same_choice, show_value
     from engine.spec import (
         Spec,
@@ -66,9 +69,9 @@ if TYPE_CHECKING:
         resolve_objective,
     )
     from engine.sprint import SprintPlan
+    from engine.states import Action, ProposalStatus, SessionState, SprintState
     from engine.storage_url import mask_url
-    from engine.views import Dashboard, SessionSummary, TrialDetail, Watch, find_sessions
-    from engine.worker import STORAGE_ENV, WorkerOptions, run_worker
+    from engine.worker import WorkerOptions, run_worker
 
 #: Where each public name lives (the module is imported when the name is first used).
 _WHERE: dict[str, tuple[str, ...]] = {
@@ -89,9 +92,11 @@ _WHERE: dict[str, tuple[str, ...]] = {
     ),
     "engine.space": ("CategoricalParam", "Choice", "Space", "same_choice", "show_value"),
     "engine.sprint": ("SprintPlan",),
+    "engine.states": ("Action", "ProposalStatus", "SessionState", "SprintState"),
     "engine.session": ("Session",),
     "engine.records": ("DecisionRecord", "ProposalRecord", "Standing"),
-    "engine.proposal": ("Evidence", "Proposal"),
+    "engine.proposal": ("CarryCounts", "Evidence", "ParamChange", "Proposal"),
+    "engine.advisor.changes": ("space_changes",),
     "engine.decision": (
         "DropChoice",
         "EDIT_FLAGS",
@@ -111,25 +116,26 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "whole",
     ),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
-    "engine.readmodel": ("SessionView", "TrialRow", "session_view", "trial_rows"),
-    "engine.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
-    "engine.review": ("EditEffect", "ProposalView", "proposal_view"),
-    "engine.proposal_text": ("plan_diff", "pruner_text", "render_proposal"),
-    "engine.events": ("Event",),
-    "engine.plots": ("ChartData", "Curve"),
-    "engine.export": ("to_csv", "to_json", "write_export"),
+    "engine.read.reader": ("SessionReader",),
+    "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
+    "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
+    "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.events": ("Event",),
+    "engine.read.plots": ("ChartData", "Curve"),
+    "engine.read.export": ("to_csv", "to_json", "write_export"),
     "engine.storage_url": ("mask_url",),
     "engine.faults": ("describe", "is_storage_fault"),
     "engine.outages": ("storage_summary", "troubles"),
-    "engine.places": ("default_storage", "log_dir"),
+    "engine.settings": ("STORAGE_ENV", "Settings"),
     "engine.limits": ("shown",),
     "engine.hosts": ("pid_alive",),
     "engine.processes": ("signal_workers", "start_workers"),
-    "engine.worker": ("STORAGE_ENV", "WorkerOptions", "run_worker"),
+    "engine.worker": ("WorkerOptions", "run_worker"),
     "engine.optuna_internals": ("quiet_optuna",),
 }
-_MODULE = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
+    "Action",
+    "CarryCounts",
     "CategoricalParam",
     "ChartData",
     "Choice",
@@ -144,13 +150,17 @@ __all__ = [
     "Event",
     "Evidence",
     "Freeze",
+    "ParamChange",
     "Proposal",
     "ProposalRecord",
+    "ProposalStatus",
     "ProposalView",
     "RestoreChoice",
     "STORAGE_ENV",
     "Session",
     "SessionError",
+    "SessionReader",
+    "SessionState",
     "SessionSummary",
     "SessionView",
     "SetBounds",
@@ -159,9 +169,11 @@ __all__ = [
     "SetPruner",
     "SetSampler",
     "SetTrials",
+    "Settings",
     "Space",
     "Spec",
     "SprintPlan",
+    "SprintState",
     "SprintoptError",
     "StaleProposalError",
     "Standing",
@@ -173,25 +185,20 @@ __all__ = [
     "WorkerOptions",
     "apply_edits",
     "check_name",
-    "default_storage",
     "describe",
     "enqueue_copy",
     "fail_trial",
     "find_sessions",
     "is_storage_fault",
     "load_spec",
-    "log_dir",
     "mask_url",
     "number",
     "parse_edits",
     "parse_spec",
     "pid_alive",
-    "plan_diff",
     "proposal_view",
-    "pruner_text",
     "quiet_optuna",
     "read_spec_text",
-    "render_proposal",
     "requeue_trial",
     "resolve_objective",
     "run_worker",
@@ -200,6 +207,7 @@ __all__ = [
     "show_value",
     "shown",
     "signal_workers",
+    "space_changes",
     "start_workers",
     "storage_summary",
     "to_csv",
@@ -211,14 +219,27 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # once looked up, an ordinary attribute
-    return value
+def lazy_names(
+    package: str, where: Mapping[str, tuple[str, ...]], namespace: dict[str, Any]
+) -> tuple[dict[str, str], Callable[[str], Any], Callable[[], list[str]]]:
+    """For ``package``'s ``__init__``: the name → module table, and its module ``__getattr__``
+    and ``__dir__``. ``where`` maps each module to the public names it defines; a looked-up
+    name is stored in ``namespace`` (the package's globals) and is an ordinary attribute after.
+    """
+    modules = {name: module for module, names in where.items() for name in names}
+
+    def getattr_(name: str) -> Any:
+        module = modules.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    def dir_() -> list[str]:
+        return sorted({*namespace, *modules})
+
+    return modules, getattr_, dir_
 
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+_MODULE, __getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())

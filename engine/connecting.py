@@ -1,20 +1,14 @@
-"""How the engine connects: the heartbeat's cadence, and the engine options that bound a
-connection in time (SQLite waits for its lock; a server is pinged, with connect, statement and
-TCP-keepalive timeouts), for our engine and Optuna's alike."""
+"""How the engine connects: the engine options that bound a connection in time (SQLite waits
+for its lock; a server is pinged, with connect, statement and TCP-keepalive timeouts), for our
+engine and Optuna's alike."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy.engine import URL
 
 from engine.dbfile import SQLITE_BUSY_SECONDS
-
-# Seconds between a running trial's heartbeats; a trial silent for GRACE_PERIOD belongs to a
-# dead worker. Tests shorten it through the environment.
-HEARTBEAT_INTERVAL = max(1, int(os.environ.get("SPRINTOPT_HEARTBEAT_SECONDS", "5")))
-GRACE_PERIOD = 4 * HEARTBEAT_INTERVAL
 
 # A vanished PostgreSQL server must not hang a worker: connecting gives up after
 # CONNECT_TIMEOUT, TCP keepalives notice a dead peer in about 25 s, and no statement (a lock

@@ -114,7 +114,7 @@ class Outage:
         self.failures += 1
         self.reason = describe(exc)
         fix = self.fix
-        wait = min(self.cap, self.first * 2 ** min(self.failures - 1, 16))
+        wait = min(self.cap, self.first * 2.0 ** min(self.failures - 1, 16))
         away = self.clock() - self.since
         if fix is not None:
             log.error(

@@ -21,6 +21,7 @@ from engine.errors import SessionError
 from engine.optuna_internals import set_trial_user_attr
 from engine.records import SprintRecord
 from engine.session import Session, operator_name
+from engine.states import SprintState
 
 
 def _sprint(session: Session, number: int) -> SprintRecord:
@@ -62,7 +63,7 @@ def requeue_trial(session: Session, sprint: int, number: int, operator: str | No
     record = _sprint(session, sprint)
     study = session.study(record)
     trial = _trial(study, number)
-    if record.state != "running":
+    if record.state != SprintState.RUNNING:
         raise SessionError(f"sprint {sprint} is {record.state}: only its own trials can re-queue")
     if trial.number in session.store.retried_numbers(record.study_name):
         raise SessionError(f"trial {number} was re-queued already")
@@ -79,7 +80,7 @@ def requeue_trial(session: Session, sprint: int, number: int, operator: str | No
 def enqueue_copy(session: Session, params: Mapping[str, Any], operator: str | None = None) -> int:
     """Queue a configuration in the running sprint; it takes one of the sprint's slots."""
     record = session.current()
-    if record is None or record.state != "running":
+    if record is None or record.state != SprintState.RUNNING:
         raise SessionError("no sprint is running: a configuration can only join a running sprint")
     space = record.plan.space
     config = {n: params[n] for n in space.names if n in params}

@@ -140,7 +140,7 @@ def hyperband_bracket(
 
 def rung_values(trial: FrozenTrial) -> list[float]:
     """The value the trial had at each rung it completed, rung 0 first."""
-    values = []
+    values: list[float] = []
     while (key := _RUNG_KEY.format(len(values))) in trial.system_attrs:
         values.append(float(trial.system_attrs[key]))
     return values

@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.dbfile import make_private_dir
 from engine.hosts import is_alive, this_host
-from engine.places import log_dir
 from engine.records import WorkerRecord
-from engine.worker import STORAGE_ENV
+from engine.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,21 @@ def start_workers(
     gpus: list[str] | None = None,
     auto_approve: bool = False,
     search_path: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> list[Started]:
     """Start ``count`` workers (or one per GPU) in their own process sessions, logs to files.
 
     ``search_path``: where they may import the objective from, besides their working directory
     (the command line's choice, passed as ``--path``; never read from the database).
     """
-    logs = log_dir(name, url)
+    settings = settings or Settings.from_environ()
+    logs = settings.log_dir(name, url)
     make_private_dir(logs)  # 0700 whatever the umask; an existing folder keeps its mode
     slots: list[str | None] = list(gpus) if gpus else [None] * count
     started = []
     for i, gpu in enumerate(slots):
         env = dict(os.environ)
-        env[STORAGE_ENV] = url
+        env.update(replace(settings, storage=url).environ())  # the URL and the heartbeat
         env["PYTHONUNBUFFERED"] = "1"
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu

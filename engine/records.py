@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.proposal import Evidence, Proposal
 from engine.sprint import SprintPlan
+from engine.states import Action, ProposalStatus, SessionState, SprintState
 
 
 def now() -> datetime:
@@ -19,7 +20,7 @@ def now() -> datetime:
 class SessionRecord:
     id: int
     name: str
-    state: str
+    state: SessionState
     spec: dict[str, Any]
     spec_text: str
     sys_path: list[str]
@@ -34,7 +35,7 @@ class SprintRecord:
     number: int
     study_name: str
     plan: SprintPlan
-    state: str
+    state: SprintState
     started_at: datetime
     closed_at: datetime | None
 
@@ -46,7 +47,7 @@ class ProposalRecord(Proposal):
     id: int
     session_id: int
     after_sprint: int
-    status: str
+    status: ProposalStatus
     created_at: datetime
 
 
@@ -55,7 +56,7 @@ class DecisionRecord:
     id: int
     proposal_id: int
     session_id: int
-    action: str
+    action: Action
     applied: SprintPlan | None
     operator: str
     note: str

@@ -31,7 +31,7 @@ from engine.hosts import this_host
 from engine.optuna_internals import is_finished_tell, record_heartbeat, storage_trial_id
 from engine.records import SprintRecord
 from engine.session import Session
-from engine.store import HEARTBEAT_INTERVAL, Store
+from engine.store import Store
 
 Outcome = Literal["complete", "pruned", "failed", "over_budget", "handed_back"]
 T = TypeVar("T")
@@ -46,8 +46,8 @@ class StopRequested(BaseException):
 class _Heartbeat:
     """Records the trial's heartbeat so a dead worker's trial can be told apart and reaped."""
 
-    def __init__(self, storage: optuna.storages.RDBStorage, trial_id: int) -> None:
-        self._storage, self._trial_id = storage, trial_id
+    def __init__(self, storage: optuna.storages.RDBStorage, trial_id: int, every: float) -> None:
+        self._storage, self._trial_id, self._every = storage, trial_id, every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
@@ -61,7 +61,7 @@ class _Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_INTERVAL):
+        while not self._stop.wait(self._every):
             try:
                 record_heartbeat(self._storage, self._trial_id)
             except Exception:  # a missed beat is retried next interval; never kill the trial
@@ -100,7 +100,8 @@ def _run_trial(ctx: TrialContext) -> Outcome:
     plan = ctx.sprint.plan
     storage = ctx.session.store.optuna_storage()
     trial = ctx.study.ask(plan.space.to_optuna())
-    with _Heartbeat(storage, storage_trial_id(trial)):
+    every = ctx.session.store.settings.heartbeat
+    with _Heartbeat(storage, storage_trial_id(trial), every):
         start = time.perf_counter()
         try:
             trials = ctx.study.get_trials(deepcopy=False)
@@ -211,4 +212,8 @@ def _finish(
     ctx.patiently(lambda: trial.set_user_attr(WALL_TIME, round(time.perf_counter() - start, 4)))
     # A tell the storage refused is tried again once it is back: the work is not thrown away.
     ctx.patiently(lambda: _tell(ctx.study, trial, state, value))
-    return {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned"}.get(state, "failed")  # type: ignore[return-value]
+    if state == TrialState.COMPLETE:
+        return "complete"
+    if state == TrialState.PRUNED:
+        return "pruned"
+    return "failed"

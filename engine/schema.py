@@ -6,6 +6,8 @@ Only :mod:`engine.store` reads and writes them. A change here that older code ca
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,8 +21,31 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from engine.states import Action, ProposalStatus, SessionState, SprintState
 
 SCHEMA_VERSION = 1
+
+
+class State(TypeDecorator[StrEnum]):
+    """A lifecycle state, stored as its text: only a member of its type is written (every
+    driver gets a plain ``str``), and what is read back is the member."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, kind: type[StrEnum]) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.kind(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.kind(value)
+
 
 metadata = MetaData()
 
@@ -35,7 +60,7 @@ sessions_t = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(80), nullable=False, unique=True),
-    Column("state", String(16), nullable=False),  # running | awaiting | finished
+    Column("state", State(SessionState), nullable=False),
     Column("spec", JSON, nullable=False),
     Column("spec_text", Text, nullable=False),
     Column("sys_path", JSON, nullable=False),
@@ -50,7 +75,7 @@ sprints_t = Table(
     Column("number", Integer, nullable=False),  # 1-based position in the session
     Column("study_name", String(200), nullable=False, unique=True),
     Column("plan", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # setup | running | closed
+    Column("state", State(SprintState), nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
     UniqueConstraint("session_id", "number"),
@@ -64,7 +89,7 @@ proposals_t = Table(
     Column("plan", JSON, nullable=False),
     Column("evidence", JSON, nullable=False),
     Column("carry_over", JSON, nullable=False),
-    Column("status", String(16), nullable=False),  # open | decided
+    Column("status", State(ProposalStatus), nullable=False),
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("session_id", "after_sprint"),
 )
@@ -76,7 +101,7 @@ decisions_t = Table(
         "proposal_id", Integer, ForeignKey("sprintopt_proposals.id"), nullable=False, unique=True
     ),
     Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
-    Column("action", String(16), nullable=False),  # accepted | edited | rejected
+    Column("action", State(Action), nullable=False),
     Column("applied", JSON, nullable=False),
     Column("operator", String(200), nullable=False),
     Column("note", Text, nullable=False, default=""),

@@ -7,7 +7,7 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -25,19 +25,19 @@ from engine.attrs import (
     WORKER,
 )
 from engine.decision import validate_plan
-from engine.errors import DecisionError, SessionError, SpecError, StaleProposalError, StoreError
+from engine.errors import DecisionError, SessionError, StaleProposalError, StoreError
 from engine.hosts import this_host
+from engine.read.reader import SessionReader
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
-    SessionRecord,
     SprintRecord,
-    Standing,
-    now,
 )
-from engine.spec import Spec, spec_from_dict
+from engine.settings import Settings
+from engine.spec import Spec
 from engine.sprint import SprintPlan, planned_sprint, study_name
-from engine.store import GRACE_PERIOD, Store
+from engine.states import Action, ProposalStatus, SessionState, SprintState
+from engine.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,22 @@ class Opened:
     created: bool
 
 
-class Session:
-    """A handle on one session in a store; cheap to create, reads fresh state on every call."""
-
-    def __init__(self, store: Store, record: SessionRecord) -> None:
-        self.store = store
-        self.record = record
+class Session(SessionReader):
+    """A session's lifecycle: create or resume it, reap dead workers' trials, close sprints,
+    decide proposals. Reading is :class:`SessionReader`'s."""
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, name: str, url: str, reap: bool = True, readonly: bool = False) -> Session:
+    def open(
+        cls,
+        name: str,
+        url: str,
+        reap: bool = True,
+        readonly: bool = False,
+        settings: Settings | None = None,
+    ) -> Session:
         """Open an existing session; a ``readonly`` handle (for polling screens) never reaps."""
-        store = Store(url, readonly=readonly)
+        store = Store(url, readonly=readonly, settings=settings)
         session = cls(store, store.session(name))
         if reap and not readonly:
             session.reap()
@@ -82,10 +86,11 @@ class Session:
         url: str,
         sys_path: list[str],
         adopt_foreign: bool = False,
+        settings: Settings | None = None,
     ) -> Opened:
         """``adopt_foreign``: the database may hold other tables (a shared Optuna database);
         its studies are still never adopted."""
-        store = Store(url, create=True, adopt_foreign=adopt_foreign)
+        store = Store(url, create=True, adopt_foreign=adopt_foreign, settings=settings)
         record = store.find_session(spec.session.name)
         if record is not None:
             session = cls(store, record)
@@ -112,61 +117,20 @@ class Session:
         session.recover_setup()
         return Opened(session, created=True)
 
-    # -- reading ---------------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self.record.name
-
-    @cached_property
-    def spec(self) -> Spec:
-        try:
-            return spec_from_dict(self.record.spec, source=f"session {self.name}")
-        except SpecError as exc:
-            raise SessionError(f"the stored spec no longer validates: {exc}") from None
-
-    @property
-    def maximize(self) -> bool:
-        return self.spec.session.direction == "maximize"
-
-    def refresh(self) -> SessionRecord:
-        self.record = self.store.session(self.name)
-        return self.record
-
-    def sprints(self) -> list[SprintRecord]:
-        return self.store.sprints(self.record.id)
-
-    def current(self) -> SprintRecord | None:
-        sprints = self.sprints()
-        return sprints[-1] if sprints else None
-
+    # -- reading: SessionReader's, with the trials' study armed on request ----------------
     def study(self, sprint: SprintRecord, seed: int | None = None) -> optuna.Study:
-        """The sprint's Optuna study; with a seed, armed with the sprint's sampler and pruner."""
+        """The sprint's Optuna study; with a seed, armed with the sprint's sampler and pruner.
+
+        Its storage reaps: a trial found stale is handed back and re-queued."""
         storage = self.store.optuna_storage(self._on_stale_trial)
         if seed is None:
-            return optuna.load_study(study_name=sprint.study_name, storage=storage)
+            sampler: optuna.samplers.BaseSampler = optuna.samplers.RandomSampler()
+            pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
+        else:
+            sampler, pruner = sprint.plan.make_sampler(seed), sprint.plan.make_pruner()
         return optuna.load_study(
-            study_name=sprint.study_name,
-            storage=storage,
-            sampler=sprint.plan.make_sampler(seed),
-            pruner=sprint.plan.make_pruner(),
+            study_name=sprint.study_name, storage=storage, sampler=sampler, pruner=pruner
         )
-
-    def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
-        return self.study(sprint).get_trials(deepcopy=False)
-
-    def measured_trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
-        """The trials this sprint ran itself (not copies of earlier sprints' history)."""
-        return [t for t in self.trials(sprint) if HISTORY not in t.user_attrs]
-
-    def timed_out(self, sprint: SprintRecord) -> bool:
-        limit = sprint.plan.timeout
-        return limit is not None and now() - sprint.started_at > timedelta(seconds=limit)
-
-    def open_proposal(self) -> ProposalRecord | None:
-        return self.store.open_proposal(self.record.id)
-
-    def decisions(self) -> list[DecisionRecord]:
-        return self.store.decisions(self.record.id)
 
     # -- crash recovery ----------------------------------------------------------------------
     def reap(self, sprint: SprintRecord | None = None, study: optuna.Study | None = None) -> int:
@@ -176,7 +140,7 @@ class Session:
         how many reaped trials found unqueued were handed back now (see :meth:`_unqueued`).
         """
         sprint = sprint or self.current()
-        if sprint is None or sprint.state != "running":
+        if sprint is None or sprint.state != SprintState.RUNNING:
             return 0
         study = study or self.study(sprint)
         # First those failed by an earlier reap that lost the storage before it re-queued them.
@@ -185,7 +149,7 @@ class Session:
             self.requeue(study, trial, "stale")
         optuna.storages.fail_stale_trials(study)
         # Optuna's check skips a trial that never beat (its worker died right after asking).
-        started_before = datetime.now() - timedelta(seconds=GRACE_PERIOD)
+        started_before = datetime.now() - timedelta(seconds=self.store.settings.grace_period)
         storage = self.store.optuna_storage(self._on_stale_trial)
         for trial_id in self.store.unbeaten_trial_ids(sprint.study_name, started_before):
             try:
@@ -234,7 +198,7 @@ class Session:
     def recover_setup(self, sprint: SprintRecord | None = None) -> None:
         """Finish creating a sprint whose study or carry-over was not yet set up (idempotent)."""
         sprint = sprint or self.current()
-        if sprint is None or sprint.state != "setup":
+        if sprint is None or sprint.state != SprintState.SETUP:
             return
         storage = self.store.optuna_storage(self._on_stale_trial)
         direction = self.spec.session.direction
@@ -280,7 +244,7 @@ class Session:
                     )
                 )
 
-    def _carry_over_for(self, sprint: SprintRecord) -> list[dict]:
+    def _carry_over_for(self, sprint: SprintRecord) -> list[dict[str, Any]]:
         proposal = next(
             (
                 p
@@ -298,7 +262,7 @@ class Session:
     def try_close(self, sprint: SprintRecord) -> bool:
         """Close a spent sprint and store the proposal; exactly one caller wins."""
         sprints = self.sprints()
-        if any(s.id == sprint.id and s.state != "running" for s in sprints):
+        if any(s.id == sprint.id and s.state != SprintState.RUNNING for s in sprints):
             return False  # closed by another worker already: skip the advisor's work
         # The advisor reads every earlier sprint: the fidelity gate compares carried-over
         # configurations with their source sprint, and the recheck finds what was fixed when.
@@ -310,7 +274,7 @@ class Session:
         closed = advisor.ClosedSprint(sprint.number, sprint.plan, self.measured_trials(sprint))
         proposal = advisor.propose(self.spec, history, closed)
         stored = None if proposal is None else proposal.to_store()
-        state = "finished" if proposal is None else "awaiting"
+        state = SessionState.FINISHED if proposal is None else SessionState.AWAITING
         won = self.store.close_sprint(sprint, stored, state)
         if won:
             log.info("sprint %d (%s) closed; session %s", sprint.number, sprint.plan.name, state)
@@ -318,7 +282,7 @@ class Session:
 
     def decide(
         self,
-        action: str,
+        action: Action | str,
         plan: SprintPlan | None = None,
         operator: str | None = None,
         note: str = "",
@@ -330,19 +294,24 @@ class Session:
         for one that is no longer open (decided elsewhere, or a later one waits) is refused with
         :class:`StaleProposalError`, in the same transaction that would have written it.
         """
+        try:
+            action = Action(action)
+        except ValueError:
+            raise DecisionError(
+                f"unknown decision {action!r}: accepted, edited or rejected"
+            ) from None
         proposal = self._proposal_to_decide(after)
         closed = next(s for s in self.sprints() if s.number == proposal.after_sprint)
-        if action == "accepted":
-            applied = proposal.plan
-        elif action == "edited":
-            if plan is None:
-                raise DecisionError("an edit needs the edited plan")
-            validate_plan(plan, self.spec)
-            applied = plan
-        elif action == "rejected":
-            applied = proposal.plan.with_changes(space=closed.plan.space)
-        else:
-            raise DecisionError(f"unknown decision {action!r}: accepted, edited or rejected")
+        match action:
+            case Action.ACCEPTED:
+                applied = proposal.plan
+            case Action.EDITED:
+                if plan is None:
+                    raise DecisionError("an edit needs the edited plan")
+                validate_plan(plan, self.spec)
+                applied = plan
+            case Action.REJECTED:
+                applied = proposal.plan.with_changes(space=closed.plan.space)
         number = proposal.after_sprint + 1
         ok = self.store.decide(
             proposal,
@@ -353,7 +322,7 @@ class Session:
             (number, study_name(self.name, number, applied.name), applied),
         )
         if not ok:
-            raise StaleProposalError(self._stale_reason(proposal.after_sprint))
+            raise StaleProposalError(self.stale_reason(proposal.after_sprint))
         self.recover_setup()
         self.refresh()
         return next(d for d in self.decisions() if d.proposal_id == proposal.id)
@@ -361,43 +330,11 @@ class Session:
     def _proposal_to_decide(self, after: int | None) -> ProposalRecord:
         proposals = self.store.proposals(self.record.id)
         if after is None:
-            found = next((p for p in proposals if p.status == "open"), None)
+            found = next((p for p in proposals if p.status == ProposalStatus.OPEN), None)
             if found is None:
                 raise SessionError(f"session {self.name} has no proposal waiting for a decision")
             return found
         found = next((p for p in proposals if p.after_sprint == after), None)
-        if found is None or found.status != "open":
-            raise StaleProposalError(self._stale_reason(after))
+        if found is None or found.status != ProposalStatus.OPEN:
+            raise StaleProposalError(self.stale_reason(after))
         return found
-
-    def standing(self, after: int) -> Standing:
-        """What became of the proposal after sprint ``after``: open, decided (how), replaced."""
-        proposals = self.store.proposals(self.record.id)
-        mine = next((p for p in proposals if p.after_sprint == after), None)
-        waiting = next((p.after_sprint for p in proposals if p.status == "open"), None)
-        is_open = mine is not None and mine.status == "open"
-        decision = None if mine is None or is_open else self.decision_for(mine.id)
-        newer = None if waiting == after else waiting
-        return Standing(after, is_open, mine is not None, decision, newer)
-
-    def _stale_reason(self, after: int) -> str:
-        """Why the proposal after sprint ``after`` cannot be decided: what became of it."""
-        fate = self.standing(after)
-        decided = fate.decision
-        if not fate.exists:
-            head = f"there is no proposal after sprint {after}"
-        elif decided is not None:
-            when = decided.created_at.strftime("%H:%M:%S")
-            head = (
-                f"the proposal after sprint {after} was already {decided.action} "
-                f"by {decided.operator} at {when}"
-            )
-        else:
-            head = f"the proposal after sprint {after} is no longer open"
-        tail = "; nothing was written"
-        if fate.waiting is not None:
-            tail += f"; the proposal waiting now follows sprint {fate.waiting}"
-        return head + tail
-
-    def decision_for(self, proposal_id: int) -> DecisionRecord | None:
-        return next((d for d in self.decisions() if d.proposal_id == proposal_id), None)

@@ -35,10 +35,11 @@ class FloatParam:
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
-        if not (math.isfinite(value) and _within(value, self.low, self.high)):
+        x = float(value)  # any real (numpy's too) compares as the float it stands for
+        if not (math.isfinite(x) and _within(x, self.low, self.high)):
             return False
         # Off-grid values never come from Optuna, which would refuse them when enqueued.
-        return self.step is None or _on_grid(value - self.low, self.step)
+        return self.step is None or _on_grid(x - self.low, self.step)
 
     def distribution(self) -> BaseDistribution:
         return FloatDistribution(self.low, self.high, log=self.log, step=self.step)
@@ -61,9 +62,15 @@ class IntParam:
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
-        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-            return False
-        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+        if isinstance(value, numbers.Integral):
+            n = int(value)
+        else:
+            x = float(value)
+            # The second test: a Fraction a hair off a whole number rounds to one as a float.
+            if not x.is_integer() or x != value:
+                return False
+            n = int(x)
+        return self.low <= n <= self.high and (n - self.low) % self.step == 0
 
     def distribution(self) -> BaseDistribution:
         return IntDistribution(self.low, self.high, log=self.log, step=self.step)
@@ -188,10 +195,10 @@ class Space:
                 new_low = max(new_low, 1)
             return self._replace_param(replace(p, low=int(new_low), high=int(new_high)))
         if p.step is not None:
-            origin, step = p.low, p.step
-            new_low = _grid_point(origin, step, math.floor(round((low - origin) / step, 9)))
-            new_high = _grid_point(origin, step, math.ceil(round((high - origin) / step, 9)))
-            return self._replace_param(replace(p, low=new_low, high=new_high))
+            start, grid = p.low, p.step
+            low_point = _grid_point(start, grid, math.floor(round((low - start) / grid, 9)))
+            high_point = _grid_point(start, grid, math.ceil(round((high - start) / grid, 9)))
+            return self._replace_param(replace(p, low=low_point, high=high_point))
         return self._replace_param(replace(p, low=float(low), high=float(high)))
 
     def with_choices(self, name: str, choices: Iterable[Choice]) -> Space:

@@ -7,7 +7,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, Union
+from typing import Annotated, Any, Literal, NoReturn, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -27,13 +27,18 @@ from engine.limits import (
     shown,
 )
 from engine.objective import Fidelity
-from engine.places import default_storage
+from engine.pruners import PrunerKind
+from engine.samplers import SamplerKind
+from engine.settings import Settings
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
-from engine.spec_file import parse_toml, read_spec_text
+from engine.spec_file import parse_toml
+from engine.spec_file import read_spec_text as read_spec_text
 from engine.spec_messages import _describe_errors, _repr, _toml
 from engine.spec_objective import resolve_objective as resolve_objective
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+MAX_TRIALS = 100_000
+FRACTIONS = ("train_fraction", "valid_fraction")
 
 
 class _Model(BaseModel):
@@ -257,9 +262,9 @@ class FidelitySpec(_Model):
 
 class SprintSpec(_Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=40)
-    sampler: Literal["tpe", "gp", "random"] = "tpe"
-    pruner: Literal["hyperband", "median", "none"] = "none"
-    trials: int = Field(ge=1, le=100_000)
+    sampler: SamplerKind = "tpe"
+    pruner: PrunerKind = "none"
+    trials: int = Field(ge=1, le=MAX_TRIALS)
     fidelity: dict[str, Any] = Field(default_factory=dict)
     timeout: float | None = Field(default=None, gt=0)
     # One trial's time limit in seconds: past it the trial fails with the reason (the
@@ -349,22 +354,16 @@ class Spec(_Model):
         if len(set(names)) != len(names):
             raise ValueError("sprint names must be unique")
         for i, sprint in enumerate(self.sprints):
-            fid = sprint_fidelity(self, sprint)
-            where = f"sprints[{i}] ({sprint.name})"
-            if fid.amount <= 0 or fid.amount > self.fidelity.max:
-                raise ValueError(
-                    f"{where}: {fid.resource} = {fid.amount:g} must be in (0, "
-                    f"fidelity.max = {self.fidelity.max:g}]"
-                )
-            for key in ("train_fraction", "valid_fraction"):
-                if not 0 < getattr(fid, key) <= 1:
-                    raise ValueError(f"{where}: fidelity {key} must be in (0, 1]")
-            if sprint.pruner == "hyperband" and sprint.min_resource > fid.steps:
-                raise ValueError(
-                    f"{where}: Hyperband min_resource ({sprint.min_resource}) is above the "
-                    f"sprint's {fid.resource} ({fid.steps}); lower min_resource or raise "
-                    f"{fid.resource}"
-                )
+            problem = sprint_problem(
+                sprint_fidelity(self, sprint),
+                self.fidelity.max,
+                sampler=sprint.sampler,
+                pruner=sprint.pruner,
+                min_resource=sprint.min_resource,
+                trials=sprint.trials,
+            )
+            if problem:
+                raise ValueError(f"sprints[{i}] ({sprint.name}): {problem}")
         return self
 
     # -- derived values -------------------------------------------------------------------
@@ -373,9 +372,8 @@ class Spec(_Model):
         return Space(params, tuple(self.frozen.items()))
 
     def storage_url(self, base: Path | None = None) -> str:
-        if self.session.storage:
-            return self.session.storage
-        return default_storage(self.session.name, base)
+        """The spec's ``storage =``, else the session's own database under ``base``."""
+        return Settings(base=base).storage_for(self.session.name, spec_storage=self.session.storage)
 
 
 def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:
@@ -386,13 +384,59 @@ def sprint_fidelity(spec: Spec, sprint: SprintSpec) -> Fidelity:
     if amount is None:
         raise ValueError(f"sprint {sprint.name}: fidelity {resource} must be a number")
     fractions: dict[str, float] = {}
-    for key in ("train_fraction", "valid_fraction"):
+    for key in FRACTIONS:
         value = _finite(table.pop(key, getattr(spec.fidelity, key)))
         if value is None:
             raise ValueError(f"sprint {sprint.name}: fidelity {key} must be a number in (0, 1]")
         fractions[key] = value
     extra = {**spec.fidelity.extra, **table}
     return Fidelity(resource, amount, extra=extra, noted=tuple(table), **fractions)
+
+
+def sprint_problem(
+    fidelity: Fidelity,
+    fidelity_max: float,
+    *,
+    sampler: str,
+    pruner: str,
+    min_resource: int,
+    trials: int,
+) -> str | None:
+    """What makes one sprint unrunnable, or None if nothing does.
+
+    The one set of sprint rules: the spec checks each of its sprints with it, and
+    ``engine.decision.validate_plan`` checks each decided plan, so the two cannot drift apart.
+    """
+    if not 0 < fidelity.amount <= fidelity_max:
+        return (
+            f"{fidelity.resource} = {fidelity.amount:g} must be in (0, "
+            f"fidelity.max = {fidelity_max:g}]"
+        )
+    for key in FRACTIONS:
+        if not 0 < getattr(fidelity, key) <= 1:
+            return f"fidelity {key} must be in (0, 1]"
+    if not 1 <= trials <= MAX_TRIALS:
+        return f"trials must be between 1 and {MAX_TRIALS}"
+    unknown = kind_problem(sampler, SamplerKind, "sampler") or kind_problem(
+        pruner, PrunerKind, "pruner"
+    )
+    if unknown:
+        return unknown
+    if pruner == "hyperband" and min_resource > fidelity.steps:
+        return (
+            f"Hyperband min_resource ({min_resource}) is above the sprint's "
+            f"{fidelity.resource} ({fidelity.steps}); lower min_resource, raise "
+            f"{fidelity.resource} or choose another pruner"
+        )
+    return None
+
+
+def kind_problem(value: str, kinds: Any, what: str) -> str | None:
+    """Why ``value`` is not one of the ``Literal`` ``kinds`` (a sampler, a pruner), or None."""
+    allowed = get_args(kinds)
+    if value in allowed:
+        return None
+    return f"unknown {what} {value!r}: use one of {', '.join(allowed)}"
 
 
 def _finite(value: Any) -> float | None:

@@ -29,7 +29,7 @@ def resolve_objective(spec: Spec, search_path: list[str] | None = None) -> Calla
             f"({type(exc).__name__}: {shown(str(exc))}); run from the directory that contains "
             "it or fix the path"
         ) from None
-    func = getattr(module, attr, None)
+    func: object = getattr(module, attr, None)
     if func is None:
         raise SpecError(
             f"session.objective: module {_repr(module_name)} has no attribute {_repr(attr)}"

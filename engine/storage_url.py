@@ -95,7 +95,10 @@ def parse_url(url: str) -> URL:
 def sqlite_path(url: str) -> Path | None:
     """The database file of a SQLite URL; None for a server."""
     parsed = parse_url(url)
-    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" else None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    assert parsed.database, "parse_url refuses a SQLite URL that names no file"
+    return Path(parsed.database)
 
 
 # -- the spec snapshot -----------------------------------------------------------------------

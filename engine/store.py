@@ -23,8 +23,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from engine import store_checks
-from engine.connecting import GRACE_PERIOD as GRACE_PERIOD
-from engine.connecting import HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL
 from engine.connecting import engine_options
 from engine.dbfile import _check_file, _tune_sqlite
 from engine.errors import SessionError, StoreError
@@ -59,7 +57,9 @@ from engine.schema import (
     sprints_t,
     workers_t,
 )
+from engine.settings import Settings
 from engine.sprint import SprintPlan
+from engine.states import Action, ProposalStatus, SessionState, SprintState
 from engine.storage_url import _secrets, _without_password, mask_url, parse_url
 
 
@@ -77,6 +77,7 @@ class Store:
         create: bool = False,
         readonly: bool = False,
         adopt_foreign: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         """Open the database at ``url``, checking it before anything is written.
 
@@ -84,9 +85,11 @@ class Store:
         database; a database holding other tables is refused unless ``adopt_foreign``.
         ``readonly`` is for readers (status, export, the app): they never create, chmod, take
         SQLite's write lock up front, or switch the journal mode. A damaged, foreign or
-        non-database file raises a :class:`StoreError` and is left as it was.
+        non-database file raises a :class:`StoreError` and is left as it was. ``settings``:
+        what the entry point read (a library caller that passes none gets the environment's).
         """
         self.url = url
+        self.settings = settings or Settings.from_environ()
         self.readonly = readonly
         parsed = parse_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -168,8 +171,8 @@ class Store:
                     storage = optuna.storages.RDBStorage(
                         self.url,
                         engine_kwargs=engine_options(parse_url(self.url)),
-                        heartbeat_interval=HEARTBEAT_INTERVAL,
-                        grace_period=GRACE_PERIOD,
+                        heartbeat_interval=self.settings.heartbeat,
+                        grace_period=self.settings.grace_period,
                         heartbeat_stale_trial_callback=stale_callback,
                         skip_table_creation=self.readonly,
                     )
@@ -206,7 +209,7 @@ class Store:
                 conn.execute(
                     insert(sessions_t).values(
                         name=name,
-                        state="running",
+                        state=SessionState.RUNNING,
                         spec=spec,
                         spec_text=spec_text,
                         sys_path=sys_path,
@@ -259,7 +262,7 @@ class Store:
                 number=number,
                 study_name=study,
                 plan=plan.to_dict(),
-                state="setup",
+                state=SprintState.SETUP,
                 started_at=now(),
             )
         )
@@ -278,21 +281,21 @@ class Store:
             res = conn.execute(
                 update(sprints_t)
                 .where(sprints_t.c.id == sprint_id)
-                .where(sprints_t.c.state == "setup")
-                .values(state="running", started_at=now())
+                .where(sprints_t.c.state == SprintState.SETUP)
+                .values(state=SprintState.RUNNING, started_at=now())
             )
             return res.rowcount == 1
 
     def close_sprint(
-        self, sprint: SprintRecord, proposal: dict[str, Any] | None, session_state: str
+        self, sprint: SprintRecord, proposal: dict[str, Any] | None, session_state: SessionState
     ) -> bool:
         """Close a running sprint and store its proposal in one transaction; True for the winner."""
         with self.begin() as conn:
             res = conn.execute(
                 update(sprints_t)
                 .where(sprints_t.c.id == sprint.id)
-                .where(sprints_t.c.state == "running")
-                .values(state="closed", closed_at=now())
+                .where(sprints_t.c.state == SprintState.RUNNING)
+                .values(state=SprintState.CLOSED, closed_at=now())
             )
             if res.rowcount != 1:
                 return False
@@ -301,7 +304,7 @@ class Store:
                     insert(proposals_t).values(
                         session_id=sprint.session_id,
                         after_sprint=sprint.number,
-                        status="open",
+                        status=ProposalStatus.OPEN,
                         created_at=now(),
                         **proposal,
                     )
@@ -324,12 +327,14 @@ class Store:
             return [proposal_from_row(r) for r in rows]
 
     def open_proposal(self, session_id: int) -> ProposalRecord | None:
-        return next((p for p in self.proposals(session_id) if p.status == "open"), None)
+        return next(
+            (p for p in self.proposals(session_id) if p.status == ProposalStatus.OPEN), None
+        )
 
     def decide(
         self,
         proposal: ProposalRecord,
-        action: str,
+        action: Action,
         applied: SprintPlan | None,
         operator: str,
         note: str,
@@ -340,8 +345,8 @@ class Store:
             res = conn.execute(
                 update(proposals_t)
                 .where(proposals_t.c.id == proposal.id)
-                .where(proposals_t.c.status == "open")
-                .values(status="decided")
+                .where(proposals_t.c.status == ProposalStatus.OPEN)
+                .values(status=ProposalStatus.DECIDED)
             )
             if res.rowcount != 1:
                 return False
@@ -359,7 +364,7 @@ class Store:
             if next_sprint is not None:
                 number, study, plan = next_sprint
                 self.add_sprint(conn, proposal.session_id, number, study, plan)
-            state = "running" if next_sprint is not None else "finished"
+            state = SessionState.FINISHED if next_sprint is None else SessionState.RUNNING
             conn.execute(
                 update(sessions_t).where(sessions_t.c.id == proposal.session_id).values(state=state)
             )
@@ -390,7 +395,9 @@ class Store:
                     last_seen=now(),
                 )
             )
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None, "an INSERT of one row without RETURNING gives its key"
+            return int(key[0])
 
     def touch_worker(self, worker_id: int, stopped: bool = False) -> None:
         values: dict[str, Any] = {"last_seen": now()}

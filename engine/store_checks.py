@@ -18,6 +18,7 @@ from engine.optuna_internals import (
     TRIALS,
 )
 from engine.schema import SCHEMA_VERSION, meta_t, metadata, sprints_t
+from engine.states import SprintState
 
 SESSION_ATTR = PREFIX + "session"  # the study attribute naming the session that created it
 
@@ -70,7 +71,7 @@ def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool
     version = conn.execute(select(meta_t.c.value).where(meta_t.c.key == "schema_version")).scalar()
     _check_version(where, version)
     lost = sorted(TRIAL_TABLES - names)
-    ran = select(func.count()).select_from(sprints_t).where(sprints_t.c.state != "setup")
+    ran = select(func.count()).select_from(sprints_t).where(sprints_t.c.state != SprintState.SETUP)
     if lost and conn.execute(ran).scalar():
         raise DamagedStoreError(
             f"{where} is damaged: its sprints ran but Optuna's {', '.join(lost)} "

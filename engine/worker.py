@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TypeVar
 
@@ -21,16 +21,17 @@ from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
 from engine.optuna_internals import quiet_optuna
 from engine.outages import OutageNote
-from engine.places import log_dir
 from engine.records import SprintRecord
 from engine.runner import StopRequested, TrialContext, run_trial
 from engine.session import Session
+from engine.settings import STORAGE_ENV as STORAGE_ENV
+from engine.settings import Settings
 from engine.spec import resolve_objective
-from engine.store import HEARTBEAT_INTERVAL, mask_url
+from engine.states import Action, SessionState, SprintState
+from engine.store import mask_url
 
 log = logging.getLogger("sprintopt.worker")
 T = TypeVar("T")
-STORAGE_ENV = "SPRINTOPT_STORAGE"  # the URL travels in the environment, never in `ps` output
 #: Extra directories a worker may import the objective from (os.pathsep-separated), besides
 #: its working directory and its --path options. Never read from the database: write access
 #: to a shared database must not decide what code runs on every worker host.
@@ -60,17 +61,22 @@ class WorkerOptions:
     log_path: str | None = None
     poll: float = 1.0
     search_path: list[str] | None = None  # where the objective is imported from (trusted_path)
+    #: What the entry point read; a library caller that gives none gets the environment's.
+    settings: Settings = field(default_factory=Settings.from_environ)
 
 
 class Worker:
     def __init__(self, opts: WorkerOptions) -> None:
         self.opts = opts
+        self.settings = opts.settings
         self.stopping = False
         # While the storage is away, a note beside the logs tells `status` and the app.
-        self.note = OutageNote(log_dir(opts.name, opts.url))
+        self.note = OutageNote(self.settings.log_dir(opts.name, opts.url))
         self.outage = Outage(listener=self.note)
         # A worker started while the storage is away waits for it, like one already running.
-        self.session = self._patiently(lambda: Session.open(opts.name, opts.url))
+        self.session = self._patiently(
+            lambda: Session.open(opts.name, opts.url, settings=self.settings)
+        )
         spec = self.session.spec
         self.objective = resolve_objective(spec, trusted_path(opts.search_path))
         self.id = self._patiently(
@@ -104,7 +110,7 @@ class Worker:
             signal.signal(sig, self._on_signal)
 
     def _keep_alive(self) -> None:
-        while not self._done.wait(HEARTBEAT_INTERVAL):
+        while not self._done.wait(self.settings.heartbeat):
             try:
                 self.session.store.touch_worker(self.id)
             except Exception:  # the database is busy: the next beat will do
@@ -162,30 +168,29 @@ class Worker:
         if rec.stop_requested:
             log.info("stop requested; worker %d exits", self.id)
             return False
-        if rec.state == "finished":
+        if rec.state == SessionState.FINISHED:
             log.info("session %s finished; worker %d exits", rec.name, self.id)
             return False
         sprint = self.session.current()  # one read of the sprints per turn
-        if sprint is not None and sprint.state == "setup":
+        if sprint is not None and sprint.state == SprintState.SETUP:
             self.session.recover_setup(sprint)
             sprint = self.session.current()
-        if rec.state == "awaiting":
-            if self.opts.auto_approve and self.session.open_proposal() is not None:
+        match rec.state:
+            case SessionState.AWAITING if (
+                self.opts.auto_approve and self.session.open_proposal() is not None
+            ):
                 try:
                     self.session.decide(
-                        "accepted",
+                        Action.ACCEPTED,
                         operator=f"auto-approve@{this_host()}",
                         note="--auto-approve",
                     )
                 except SprintoptError:
                     pass  # another worker approved first
-            else:
+            case SessionState.RUNNING if sprint is not None and sprint.state == SprintState.RUNNING:
+                self._work_on(sprint)
+            case _:  # a proposal waits for a person, or the sprint is not yet running
                 time.sleep(self.opts.poll)
-            return True
-        if sprint is None or sprint.state != "running":
-            time.sleep(self.opts.poll)
-            return True
-        self._work_on(sprint)
         return True
 
     def _work_on(self, sprint: SprintRecord) -> None:
@@ -201,7 +206,7 @@ class Worker:
                 stopping=lambda: self.stopping,
             )
         # Reaping reads every running trial's heartbeat: once per heartbeat interval is enough.
-        if time.monotonic() - self._last_reap >= HEARTBEAT_INTERVAL:
+        if time.monotonic() - self._last_reap >= self.settings.heartbeat:
             self.session.reap(sprint, self._ctx.study)
             self._last_reap = time.monotonic()
         trials = self._ctx.study.get_trials(deepcopy=False)
@@ -249,19 +254,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
     quiet_optuna()
-    url = os.environ.get(STORAGE_ENV)
-    if not url:
-        print(f"error: {STORAGE_ENV} is not set", file=sys.stderr)
-        return 2
     try:
+        settings = Settings.from_environ()
+        if settings.storage is None:
+            print(f"error: {STORAGE_ENV} is not set", file=sys.stderr)
+            return 2
         return run_worker(
             WorkerOptions(
                 args.session,
-                url,
+                settings.storage,
                 args.auto_approve,
                 args.gpu,
                 args.log_path,
                 search_path=args.path,
+                settings=settings,
             )
         )
     except SprintoptError as exc:

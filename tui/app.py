@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -19,16 +20,29 @@ from textual.worker import Worker, WorkerState
 
 from engine import SessionSummary, find_sessions
 from tui.format import where
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.screens.proposal import ProposalScreen
 from tui.screens.sessions import SessionsScreen
+from tui.screens.trial import TrialScreen
 from tui.source import EngineSource, Source
+
+if TYPE_CHECKING:
+    from tui.host import Host
 
 POLL_SECONDS = 2.0
 
 
 class SprintoptApp(App[None]):
-    """Shows one session (the dashboard) or the sessions found; quitting stops no worker."""
+    """Shows one session (the dashboard) or the sessions found; quitting stops no worker.
+
+    The app alone builds screens: a screen asks for another through the app's ``open_*``
+    methods and :meth:`confirm` (its :class:`~tui.host.Host`), so no screen imports another.
+    Textual's named screens (``SCREENS``, ``install_screen``) are not used: an installed
+    screen is built once and kept when popped, and each opening here must start afresh (a
+    review with no old draft, a trial read anew).
+    """
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "sprintopt"
@@ -62,11 +76,18 @@ class SprintoptApp(App[None]):
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         super().__init__()
-        self.source: Source | None = source
+        self._source = source
         self.list_sessions = list_sessions
         self.open_source = open_source
         self.sessions_where = sessions_where
         self.poll_seconds = poll_seconds
+
+    @property
+    def source(self) -> Source:
+        """The session shown; only a session's screens ask, and those exist only with one."""
+        if self._source is None:
+            raise RuntimeError("no session is open")
+        return self._source
 
     def storage_failed(self, reason: str) -> None:
         """An engine call met the storage away: said once, then kept in the header."""
@@ -82,11 +103,29 @@ class SprintoptApp(App[None]):
             self.storage_away = None
 
     def on_mount(self) -> None:
-        if self.source is not None:
-            self.sub_title = self.source.name
+        if self._source is not None:
+            self.sub_title = self._source.name
             self.push_screen(DashboardScreen())
         else:
             self.push_screen(SessionsScreen())
+
+    # -- the screens, by name (see Host) -----------------------------------------------------
+    def open_review(self) -> None:
+        self.push_screen(ProposalScreen())
+
+    def open_trial(self, sprint: int, number: int) -> None:
+        self.push_screen(TrialScreen(sprint, number))
+
+    def open_sessions(self) -> None:
+        self.push_screen(SessionsScreen())
+
+    def confirm(self, question: str, then: Callable[[], object]) -> None:
+        # Textual runs ``answered`` on the screen that asked (the one handling the key).
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.push_screen(ConfirmScreen(question), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("quit", "help"):  # not while a prompt takes the keys (see BaseScreen)
@@ -179,7 +218,7 @@ class SprintoptApp(App[None]):
 
     @on(Attached)
     def _attached(self, message: Attached) -> None:
-        old, self.source = self.source, message.source
+        old, self._source = self._source, message.source
         if old is not None:
             old.close()
         self.sub_title = message.source.name
@@ -192,8 +231,14 @@ class SprintoptApp(App[None]):
         self.notify(message.text, severity="error", timeout=8)
 
     def on_unmount(self) -> None:
-        if self.source is not None:
-            self.source.close()
+        if self._source is not None:
+            self._source.close()
+
+
+if TYPE_CHECKING:
+
+    def _hosts(app: SprintoptApp) -> Host:
+        return app  # mypy holds the app to what its screens ask of it
 
 
 def _runner(node: object, action: str) -> Callable[[], object]:

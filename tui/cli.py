@@ -14,17 +14,18 @@ from pathlib import Path
 from engine import (
     STORAGE_ENV,
     Session,
+    SessionReader,
+    SessionState,
     SessionView,
+    Settings,
     Spec,
     SprintoptError,
     StoreError,
     WorkerOptions,
     check_name,
-    default_storage,
     describe,
     find_sessions,
     is_storage_fault,
-    log_dir,
     mask_url,
     parse_spec,
     pid_alive,
@@ -53,12 +54,11 @@ MAX_WORKERS = 1024
 GPU_ID = re.compile(r"^(\d{1,4}|(GPU|MIG)-[0-9A-Za-z-]{1,80})$")
 
 
-def storage_for(name: str, given: str | None) -> str:
-    """``--storage``, else $SPRINTOPT_STORAGE, else ``sessions/<name>.db`` here."""
-    url = given or os.environ.get(STORAGE_ENV)
-    if url:
-        return url
-    return default_storage(check_name(name))
+def storage_for(args: argparse.Namespace, name: str | None = None) -> str:
+    """The storage of session ``name`` (default: the command's): ``--storage``, else
+    $SPRINTOPT_STORAGE, else ``sessions/<name>.db`` here."""
+    settings: Settings = args.settings
+    return settings.storage_for(check_name(name or args.session), args.storage)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -96,14 +96,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     resolve_objective(spec, search_path)  # fail now, before anything is written
     for line in short_time_limits(spec):
         print(f"warning: {line}", file=sys.stderr)
-    url = args.storage or os.environ.get(STORAGE_ENV) or spec.storage_url()
+    settings: Settings = args.settings
+    url = settings.storage_for(spec.session.name, args.storage, spec.session.storage)
     opened = Session.create_or_resume(
-        spec, spec_text, url, search_path, adopt_foreign=getattr(args, "share_database", False)
+        spec,
+        spec_text,
+        url,
+        search_path,
+        adopt_foreign=getattr(args, "share_database", False),
+        settings=settings,
     )
     session = opened.session
     if not opened.created:
         print(f"resuming session {session.name} (its stored spec is used)")
-        if session.record.state == "finished":
+        if session.record.state == SessionState.FINISHED:
             print(
                 f"session {session.name} is finished; nothing to run "
                 f"(sprintopt status {session.name}, or --name for a new session)"
@@ -112,14 +118,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The workers import the objective from where this command found it: its choice, never
     # a path read back from the database.
     started = start_workers(
-        session.name, url, args.workers, args.gpus, args.auto_approve, search_path
+        session.name, url, args.workers, args.gpus, args.auto_approve, search_path, settings
     )
     print(f"session {session.name} in {mask_url(url)}")
-    print(f"started {len(started)} worker(s); logs in {log_dir(session.name, url)}")
+    print(f"started {len(started)} worker(s); logs in {settings.log_dir(session.name, url)}")
     if args.follow:
         return follow(session, args.auto_approve, [w.pid for w in started])
     if not getattr(args, "no_tui", True) and sys.stdin.isatty() and sys.stdout.isatty():
-        return cmd_attach(argparse.Namespace(session=session.name, storage=url))
+        return cmd_attach(argparse.Namespace(session=session.name, storage=url, settings=settings))
     print(f"watch it:  sprintopt attach {session.name}{_storage_flag(args)}")
     return 0
 
@@ -137,17 +143,17 @@ def follow(session: Session, auto_approve: bool, pids: list[int], interval: floa
         if line != last:
             print(line, flush=True)
             last = line
-        if view.state == "finished":
+        if view.state == SessionState.FINISHED:
             _await_exit(pids)
             return 0
-        if view.state == "awaiting" and not auto_approve:
+        if view.state == SessionState.AWAITING and not auto_approve:
             print(f"a proposal waits: sprintopt approve {view.name}")
             return 0
-        if not any(pid_alive(p) for p in pids) and session.refresh().state == "running":
+        if not any(pid_alive(p) for p in pids) and session.refresh().state == SessionState.RUNNING:
+            logs = session.store.settings.log_dir(session.name, session.store.url)
             print(
-                f"the workers started here have exited; see their logs in "
-                f"{log_dir(session.name, session.store.url)}, then resume with: "
-                f"sprintopt worker {view.name}"
+                f"the workers started here have exited; see their logs in {logs}, then resume "
+                f"with: sprintopt worker {view.name}"
             )
             return 1
         time.sleep(interval)
@@ -178,7 +184,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
     if args.session is None:
         return run_app(None, args.storage)
-    return run_app(args.session, storage_for(args.session, args.storage))
+    return run_app(args.session, storage_for(args))
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -188,20 +194,22 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
-    url = storage_for(args.session, args.storage)
+    url = storage_for(args)
     paths = [str(Path(p).resolve()) for p in args.path]
-    return run_worker(
-        WorkerOptions(args.session, url, args.auto_approve, args.gpu, search_path=paths)
+    options = WorkerOptions(
+        args.session, url, args.auto_approve, args.gpu, search_path=paths, settings=args.settings
     )
+    return run_worker(options)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     # A reader: never takes the write lock, never reaps (workers and `run` do that).
-    url = storage_for(args.session, args.storage)
+    url = storage_for(args)
+    settings: Settings = args.settings
     try:
-        session = Session.open(args.session, url, readonly=True)
+        session = SessionReader.open_readonly(args.session, url, settings)
     except StoreError as exc:  # the workers here may say how long they have been waiting
-        line = storage_summary(troubles(log_dir(args.session, url)))
+        line = storage_summary(troubles(settings.log_dir(args.session, url)))
         if line is None:
             raise
         raise StoreError(f"{exc}\n{line}") from exc
@@ -210,11 +218,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def open_session(args: argparse.Namespace) -> Session:
-    return Session.open(args.session, storage_for(args.session, args.storage))
+    return Session.open(args.session, storage_for(args), settings=args.settings)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    session = Session.open(args.session, storage_for(args.session, args.storage))
+    session = open_session(args)
     session.store.request_stop(session.record.id)
     if args.now:
         n = signal_workers(session.store.workers(session.record.id))
@@ -226,7 +234,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    session = Session.open(args.session, storage_for(args.session, args.storage), readonly=True)
+    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
     rows = trial_rows(session)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
     if args.output:
@@ -248,13 +256,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         auto_approve=True,
         follow=True,
         share_database=False,
+        settings=args.settings,
     )
     print(
         f"sprintopt demo: a three-sprint session on the multi-fidelity Branin function "
         f"({DEMO_SPEC.name}), {args.workers} workers, proposals auto-approved\n"
     )
     code = cmd_run(ns)
-    session = Session.open(name, storage_for(name, None), readonly=True)
+    session = SessionReader.open_readonly(name, storage_for(ns, name), args.settings)
     print()
     print(format_status(session_view(session)))
     print(f"\nthe session lives in sessions/{name}.db; look at it with:")
@@ -391,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_optuna()
     args = build_parser().parse_args(argv)
     try:
+        args.settings = Settings.from_environ()  # read once here, passed down
         return int(args.func(args))
     except SprintoptError as exc:
         print(f"error: {exc}", file=sys.stderr)

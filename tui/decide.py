@@ -7,15 +7,15 @@ from collections.abc import Callable
 
 from engine import (
     EDIT_FLAGS,
+    Action,
     Session,
     SessionError,
     SprintPlan,
     StaleProposalError,
     apply_edits,
     parse_edits,
-    plan_diff,
-    render_proposal,
 )
+from tui.proposal_text import plan_diff, render_proposal
 
 Opener = Callable[[argparse.Namespace], Session]
 
@@ -86,12 +86,12 @@ def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
     if args.reject and edits:
         raise SessionError("--reject takes no edits: reject, or approve with edits")
     if args.reject:
-        decision = session.decide("rejected", note=args.note or "", after=after)
+        decision = session.decide(Action.REJECTED, note=args.note or "", after=after)
     elif edits:
         plan = apply_edits(proposal.plan, parse_edits(edits, session.spec), session.spec)
-        decision = session.decide("edited", plan=plan, note=args.note or "", after=after)
+        decision = session.decide(Action.EDITED, plan=plan, note=args.note or "", after=after)
     else:
-        decision = session.decide("accepted", note=args.note or "", after=after)
+        decision = session.decide(Action.ACCEPTED, note=args.note or "", after=after)
     applied = decision.applied
     print(f"{decision.action} by {decision.operator}")
     if applied is not None:

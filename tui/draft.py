@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from engine import (
+    Action,
     CategoricalParam,
     Choice,
     DecisionError,
@@ -97,8 +98,8 @@ class Draft:
         return self.plan != self.proposed
 
     @property
-    def action(self) -> str:
-        return "edited" if self.edited else "accepted"
+    def action(self) -> Action:
+        return Action.EDITED if self.edited else Action.ACCEPTED
 
     @property
     def effect(self) -> EditEffect:
@@ -198,11 +199,11 @@ class Draft:
         return self._plan_edit("trials", SetTrials(budget), budget == self.proposed.budget)
 
     def with_sampler(self, sampler: str) -> Draft:
-        return self._plan_edit("sampler", SetSampler(sampler), sampler == self.proposed.sampler)  # type: ignore[arg-type]
+        return self._plan_edit("sampler", SetSampler(sampler), sampler == self.proposed.sampler)
 
     def with_pruner(self, pruner: str, min_resource: int | None = None) -> Draft:
         """Another pruner and, optionally, the first step it may stop a trial at."""
-        draft = self._plan_edit("pruner", SetPruner(pruner), pruner == self.proposed.pruner)  # type: ignore[arg-type]
+        draft = self._plan_edit("pruner", SetPruner(pruner), pruner == self.proposed.pruner)
         if min_resource is None:
             return draft
         same = min_resource == self.proposed.min_resource

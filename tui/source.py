@@ -7,9 +7,10 @@ tests may hand the app another object with the same methods (pinned data for sna
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import (
+    Action,
     Dashboard,
     DecisionRecord,
     ProposalView,
@@ -24,6 +25,9 @@ from engine import (
     requeue_trial,
 )
 
+if TYPE_CHECKING:
+    from engine import Session
+
 
 class Source(Protocol):
     name: str
@@ -34,7 +38,7 @@ class Source(Protocol):
     def proposal(self) -> ProposalView | None: ...
     def standing(self, after_sprint: int) -> Standing: ...
     def decide(
-        self, action: str, plan: SprintPlan | None, note: str, after_sprint: int
+        self, action: Action, plan: SprintPlan | None, note: str, after_sprint: int
     ) -> DecisionRecord: ...
     def fail(self, sprint: int, number: int) -> None: ...
     def requeue(self, sprint: int, number: int) -> None: ...
@@ -43,12 +47,23 @@ class Source(Protocol):
 
 
 class EngineSource:
-    """A session read through :class:`engine.views.Watch` and changed through the engine."""
+    """A session read through :class:`engine.read.views.Watch` and changed through the engine."""
 
     def __init__(self, name: str, url: str) -> None:
         self.name = name
         self.where = mask_url(url)
         self.watch = Watch(name, url)
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session's lifecycle, for actions: loaded on the first one, on the watch's store."""
+        if self._session is None:
+            from engine import Session  # the lifecycle loads only once the operator acts
+
+            read = self.watch.session
+            self._session = Session(read.store, read.record)
+        return self._session
 
     def dashboard(self, sprint: int | None = None) -> Dashboard:
         return self.watch.dashboard(sprint)
@@ -63,19 +78,19 @@ class EngineSource:
         return self.watch.session.standing(after_sprint)
 
     def decide(
-        self, action: str, plan: SprintPlan | None, note: str, after_sprint: int
+        self, action: Action, plan: SprintPlan | None, note: str, after_sprint: int
     ) -> DecisionRecord:
         """Decide the proposal after ``after_sprint``: refused if it is no longer the open one."""
-        return self.watch.session.decide(action, plan=plan, note=note, after=after_sprint)
+        return self.session.decide(action, plan=plan, note=note, after=after_sprint)
 
     def fail(self, sprint: int, number: int) -> None:
-        fail_trial(self.watch.session, sprint, number)
+        fail_trial(self.session, sprint, number)
 
     def requeue(self, sprint: int, number: int) -> None:
-        requeue_trial(self.watch.session, sprint, number)
+        requeue_trial(self.session, sprint, number)
 
     def enqueue(self, params: Mapping[str, Any]) -> int:
-        return enqueue_copy(self.watch.session, params)
+        return enqueue_copy(self.session, params)
 
     def close(self) -> None:
         self.watch.close()

@@ -12,9 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from scipy.stats import spearmanr
-
-from engine.advisor.ranking import complete, rank_trials
+from engine.advisor.ranking import complete, final_value, rank_trials
 from engine.attrs import CARRIED
 from engine.proposal import ClosedSprint, GateEvidence
 from engine.space import same_value
@@ -36,6 +34,8 @@ def fidelity_gate(
         return _gate(
             len(pairs), None, threshold, None, f"{where}: fewer than {MIN_PAIRS}, no verdict"
         )
+    from scipy.stats import spearmanr  # here: scipy.stats takes 1 s to import
+
     rho = float(spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic)
     if not math.isfinite(rho):
         return _gate(len(pairs), None, threshold, None, f"{where}: values tie, no verdict")
@@ -56,7 +56,7 @@ def matched_pairs(
     """(value before, value now) per completed carry-over trial with a completed source."""
     names = closed.plan.space.names
     sources = [
-        (previous.plan.space.config(t.params), float(t.value))  # type: ignore[arg-type]
+        (previous.plan.space.config(t.params), final_value(t))
         for t in rank_trials(complete(previous.trials), maximize)
     ]
     pairs = []
@@ -68,7 +68,7 @@ def matched_pairs(
         now = {n: t.params[n] for n in names if n in t.params}
         match = next((v for cfg, v in sources if _agrees(now, cfg)), None)
         if match is not None:
-            pairs.append((match, float(t.value)))  # type: ignore[arg-type]
+            pairs.append((match, final_value(t)))
     return pairs
 
 

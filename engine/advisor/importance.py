@@ -8,11 +8,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import optuna
-from optuna.importance import (
-    FanovaImportanceEvaluator,
-    PedAnovaImportanceEvaluator,
-    get_param_importances,
-)
 from optuna.trial import FrozenTrial
 
 from engine.space import Space
@@ -68,6 +63,14 @@ def importances(
     finally:
         optuna.logging.set_verbosity(verbosity)
     study.add_trials(done)
+    # Imported here: optuna.importance loads scikit-learn (1.5 s), which a reader that never
+    # computes an importance must not pay for.
+    from optuna.importance import (
+        FanovaImportanceEvaluator,
+        PedAnovaImportanceEvaluator,
+        get_param_importances,
+    )
+
     evaluator = (
         FanovaImportanceEvaluator(seed=seed)
         if method == "fanova"

@@ -45,6 +45,12 @@ def complete(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
     return [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
 
 
+def final_value(trial: FrozenTrial) -> float:
+    """The value of a trial :func:`complete` kept (so it has one)."""
+    assert trial.value is not None, f"trial {trial.number} has no final value"
+    return float(trial.value)
+
+
 def top_k_size(n_ranked: int, settings: AdvisorSpec) -> int:
     """k: ``top_k``, capped by ``ceil(top_quantile * n)`` so a small sprint keeps a true elite."""
     k = settings.top_k

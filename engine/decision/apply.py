@@ -175,7 +175,9 @@ def _set_fidelity(plan: SprintPlan, edit: SetFidelity, spec: Spec) -> Fidelity:
         v = positive(key, value)
         if v > 1:
             raise DecisionError(f"{key} must be in (0, 1], got {v:g}")
-        return replace(fid, **{key: v})
+        if key == "train_fraction":
+            return replace(fid, train_fraction=v)
+        return replace(fid, valid_fraction=v)
     known = {**spec.fidelity.extra, **fid.extra}
     if key not in known:
         keys = ", ".join([fid.resource, *FRACTIONS, *known])

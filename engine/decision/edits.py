@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from engine.pruners import PrunerKind
-from engine.samplers import SamplerKind
 from engine.space import Choice
-
-MAX_TRIALS = 100_000
-FRACTIONS = ("train_fraction", "valid_fraction")
+from engine.spec import FRACTIONS as FRACTIONS
+from engine.spec import MAX_TRIALS as MAX_TRIALS
 
 
 @dataclass(frozen=True)
@@ -62,12 +59,16 @@ class SetTrials:
 
 @dataclass(frozen=True)
 class SetSampler:
-    sampler: SamplerKind
+    """As the operator wrote it: applying the edit checks it is a ``SamplerKind``."""
+
+    sampler: str
 
 
 @dataclass(frozen=True)
 class SetPruner:
-    pruner: PrunerKind
+    """As the operator wrote it: applying the edit checks it is a ``PrunerKind``."""
+
+    pruner: str
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,9 @@ def parse_edit(flag: str, text: str, spec: Spec) -> Edit:
     if flag == "trials":
         return SetTrials(whole(text, "--trials"))
     if flag == "sampler":
-        return SetSampler(text)  # type: ignore[arg-type]  # checked when applied
+        return SetSampler(text)  # checked when applied
     if flag == "pruner":
-        return SetPruner(text)  # type: ignore[arg-type]
+        return SetPruner(text)
     if flag == "min-resource":
         return SetMinResource(whole(text, "--min-resource"))
     raise DecisionError(f"unknown edit --{flag}: use one of --{', --'.join(EDIT_FLAGS)}")
@@ -97,6 +97,7 @@ def typed_choice(param: CategoricalParam, text: str) -> Choice:
     """The choice ``text`` names: its spelling first (true/false for booleans), then its number;
     quotes ('1' or "1") pick the string when a number and a string are spelled alike."""
     quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+    hits: list[Choice]
     if quoted:
         hits = [c for c in param.choices if isinstance(c, str) and c == text[1:-1]]
     else:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any, get_args
+from typing import Any
 
-from engine.decision.edits import FRACTIONS, MAX_TRIALS
 from engine.errors import DecisionError
-from engine.pruners import PrunerKind
-from engine.samplers import SamplerKind
 from engine.space import CategoricalParam, IntParam, Numeric, Param, Space
-from engine.spec import Spec
+from engine.spec import Spec, kind_problem, sprint_problem
 from engine.sprint import SprintPlan
 
 
@@ -26,20 +23,17 @@ def validate_plan(plan: SprintPlan, spec: Spec) -> None:
     for name, value in plan.space.frozen:
         if name in original and not original[name].contains(value):
             raise DecisionError(f"{name} is frozen at {value!r}, outside the spec's range")
-    fid = plan.fidelity
-    if not 0 < fid.amount <= spec.fidelity.max:
-        raise DecisionError(f"{fid.resource} must be in (0, {spec.fidelity.max:g}]")
-    if not all(0 < getattr(fid, k) <= 1 for k in FRACTIONS):
-        raise DecisionError("train_fraction and valid_fraction must be in (0, 1]")
-    if not 1 <= plan.budget <= MAX_TRIALS:
-        raise DecisionError(f"trials must be between 1 and {MAX_TRIALS}")
-    kind(plan.sampler, SamplerKind, "sampler")
-    kind(plan.pruner, PrunerKind, "pruner")
-    if plan.pruner == "hyperband" and plan.min_resource > fid.steps:
-        raise DecisionError(
-            f"Hyperband's min_resource ({plan.min_resource}) is above the sprint's "
-            f"{fid.resource} ({fid.steps}): raise {fid.resource} or choose another pruner"
-        )
+    # The sprint rules themselves are the spec's: one function checks both.
+    problem = sprint_problem(
+        plan.fidelity,
+        spec.fidelity.max,
+        sampler=plan.sampler,
+        pruner=plan.pruner,
+        min_resource=plan.min_resource,
+        trials=plan.budget,
+    )
+    if problem:
+        raise DecisionError(problem)
 
 
 def _check_param(p: Param, orig: Param) -> None:
@@ -94,7 +88,7 @@ def positive(key: str, value: Any) -> float:
 
 
 def kind(value: str, kinds: Any, what: str) -> Any:
-    allowed = get_args(kinds)
-    if value not in allowed:
-        raise DecisionError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
+    problem = kind_problem(value, kinds, what)
+    if problem:
+        raise DecisionError(problem)
     return value

@@ -14,10 +14,10 @@ from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose
 from engine.advisor.gate import CARRIED
 from engine.advisor.ranking import rank_trials
 from engine.proposal import EVIDENCE_VERSION, Evidence
-from engine.proposal_text import plan_diff, render_proposal
 from engine.space import FloatParam, Space
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import planned_sprint
+from tui.proposal_text import plan_diff, render_proposal
 
 X = {"type": "float", "low": 0.0, "high": 10.0}
 

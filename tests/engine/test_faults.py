@@ -19,7 +19,7 @@ from engine import runner
 from engine.attrs import DEATHS, FAIL_REASON, RETRY_OF, WORKER
 from engine.errors import SpecError
 from engine.faults import Outage, is_storage_fault, patiently, person_needed
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from engine.session import Session
 from engine.spec import load_spec
 from engine.worker import Worker, WorkerOptions, run_worker, worker_seed

@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from engine.errors import SprintoptError
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from engine.reporter import ReportError, TrialReporter, objective_value_problem
 from engine.session import Session
 from engine.spec import load_spec

@@ -10,16 +10,15 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 
-from engine import readmodel
 from engine.faults import Outage
 from engine.hosts import this_host
 from engine.outages import STALE_AFTER, OutageNote, storage_summary, troubles
-from engine.places import log_dir
-from engine.readmodel import session_view
+from engine.read import model as readmodel
+from engine.read.model import session_view
 from engine.records import now
 from engine.session import Session
+from engine.settings import Settings
 from engine.spec import load_spec
-from engine.store import HEARTBEAT_INTERVAL
 from engine.worker import Worker, WorkerOptions
 from tui.text import format_status
 
@@ -78,7 +77,7 @@ def test_status_shows_the_outage_a_worker_is_riding_out(session_dir, monkeypatch
     spec = load_spec(sd.spec)
     session = Session.create_or_resume(spec, sd.spec.read_text(), sd.url, [str(sd.path)]).session
     worker = Worker(WorkerOptions(sd.name, sd.url, search_path=[str(sd.path)]))
-    assert worker.note.path.parent == log_dir(sd.name, sd.url)
+    assert worker.note.path.parent == Settings().log_dir(sd.name, sd.url)
     worker.outage.failed(_fault("database or disk is full"))
     shown = format_status(session_view(session))
     assert shown.splitlines()[1].startswith("storage unusable since ")
@@ -94,7 +93,7 @@ def test_a_live_worker_whose_heartbeat_stopped_is_counted_silent(session_dir, mo
     session.store.register_worker(session.record.id, this_host(), os.getpid(), None, None)
     view = session_view(session)
     assert (view.workers_alive, view.silent_workers, view.storage_line) == (1, 0, None)
-    later = now() + timedelta(seconds=4 * HEARTBEAT_INTERVAL + 1)
+    later = now() + timedelta(seconds=Settings.from_environ().grace_period + 1)
     monkeypatch.setattr(readmodel, "now", lambda: later)
     view = session_view(session)
     assert (view.workers_alive, view.silent_workers) == (0, 1)

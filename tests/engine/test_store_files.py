@@ -370,7 +370,7 @@ def test_a_session_never_adopts_an_optuna_study_with_its_sprints_name(tmp_path):
 
 # -- listing sessions reads only, and says when it cannot --------------------------------
 def test_listing_sessions_never_writes_and_says_why_it_cannot(tmp_path, capsys):
-    from engine.views import find_sessions
+    from engine.read.views import find_sessions
 
     home = tmp_path / "sessions"
     home.mkdir()

@@ -13,10 +13,11 @@ from sqlalchemy import DateTime, bindparam, create_engine, text
 
 from engine.errors import SessionError
 from engine.optuna_internals import stored_time
-from engine.readmodel import session_view, trial_rows
+from engine.read.model import session_view, trial_rows
 from engine.session import Session
+from engine.settings import Settings
 from engine.spec import load_spec
-from engine.store import GRACE_PERIOD, mask_url
+from engine.store import mask_url
 from engine.worker import WorkerOptions, run_worker
 
 
@@ -112,7 +113,7 @@ def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_reaped(session_
     session = _create(sd)
     sprint = session.current()
     orphan = session.study(sprint).ask()
-    old = datetime.now() - timedelta(seconds=GRACE_PERIOD + 5)
+    old = datetime.now() - timedelta(seconds=Settings.from_environ().grace_period + 5)
     with create_engine(sd.url).begin() as conn:
         conn.execute(
             text("UPDATE trials SET datetime_start = :t WHERE number = :n").bindparams(

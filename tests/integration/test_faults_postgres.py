@@ -17,7 +17,7 @@ import pytest
 
 from engine.attrs import FAIL_REASON
 from engine.budget import counting
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from engine.session import Session
 from tests.support import wait_for
 

@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from engine.budget import counting
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from engine.session import Session
 from tests import conftest
 from tests.support import wait_for

@@ -9,7 +9,7 @@ import time
 import optuna
 
 from engine.budget import RETRY_OF, counting
-from engine.readmodel import session_view, trial_rows
+from engine.read.model import session_view, trial_rows
 from engine.session import Session
 from tests.support import wait_for
 

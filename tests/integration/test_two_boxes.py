@@ -29,9 +29,9 @@ from sqlalchemy.engine import make_url
 from engine.attrs import FAIL_REASON, HOST, RETRY_OF
 from engine.budget import counting
 from engine.hosts import HOST_ENV
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from engine.session import Session
-from engine.store import GRACE_PERIOD
+from engine.settings import Settings
 from tests import conftest
 from tests.netproxy import Proxy
 from tests.support import wait_for
@@ -136,8 +136,11 @@ def _cut_off_box_b(
         wait_for(lambda: _look(name, _b_running), timeout=30)
     assert at_cut, "box B never had a trial running at the cut"
     # The cut lasts until box A's reaper has handed box B's running trials back (their
-    # heartbeats go stale after GRACE_PERIOD); box B cannot have reached the storage meanwhile.
-    wait_for(lambda: at_cut <= _look(name, _retried), timeout=GRACE_PERIOD * 4 + 10)
+    # heartbeats go stale after the grace period); box B cannot have reached the storage meanwhile.
+    wait_for(
+        lambda: at_cut <= _look(name, _retried),
+        timeout=Settings.from_environ().grace_period * 4 + 10,
+    )
     assert proxy.dropped > 0  # box B tried to reconnect during the cut, and could not
     proxy.restore()
 

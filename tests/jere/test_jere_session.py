@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.readmodel import session_view, trial_rows
+from engine.read.model import session_view, trial_rows
 from engine.session import Session
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable
 
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from tests.tui.support import run, type_text, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import SprintoptError
-from engine.review import proposal_view
+from engine.read.review import proposal_view
 from tui import parsing
 from tui.draft import Draft
 

@@ -11,10 +11,10 @@ from optuna.trial import TrialState
 
 from engine.errors import SessionError
 from engine.operations import enqueue_copy, fail_trial, requeue_trial
-from engine.prunes import bracket_of
-from engine.readmodel import trial_rows
-from engine.review import proposal_view
-from engine.views import Watch, find_sessions
+from engine.read.model import trial_rows
+from engine.read.prunes import bracket_of
+from engine.read.review import proposal_view
+from engine.read.views import Watch, find_sessions
 from engine.worker import Worker, WorkerOptions
 from tests.conftest import REPO
 from tests.support import wait_for
@@ -114,8 +114,8 @@ def test_a_worker_goes_on_when_its_trial_is_requeued_from_outside(session_dir):
 
 def test_the_engine_never_loads_the_ui():
     code = (
-        "import sys, engine.views, engine.operations, engine.review, engine.events, "
-        "engine.plots; bad = [m for m in ('textual', 'plotext', 'textual_plotext', 'tui') "
+        "import sys, engine.read.views, engine.operations, engine.read.review, engine.read.events, "
+        "engine.read.plots; bad = [m for m in ('textual', 'plotext', 'textual_plotext', 'tui') "
         "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
@@ -142,7 +142,7 @@ def test_the_chart_and_the_proposal_tell_one_importance_story(awaiting):
 
 def test_an_importance_title_with_too_few_trials_is_whole():
     from engine.advisor.importance import Importance
-    from engine.plots import importance_title
+    from engine.read.plots import importance_title
 
     few = Importance("ped_anova", None, "3 completed trials, fewer than the 10 needed", 3, 10)
     assert importance_title(few) == ((), "importance by PED-ANOVA: 3 of 10 trials needed")
@@ -168,7 +168,7 @@ def test_the_review_counts_what_an_edited_space_keeps(awaiting):
 
 @pytest.mark.parametrize("method, name", [("fanova", "fANOVA"), ("ped_anova", "PED-ANOVA")])
 def test_the_live_chart_uses_the_specs_importance_method(awaiting, method, name):
-    from engine.plots import live_importance
+    from engine.read.plots import live_importance
 
     _, session = awaiting
     spec = session.spec
@@ -179,3 +179,40 @@ def test_the_live_chart_uses_the_specs_importance_method(awaiting, method, name)
     done = sum(t.state == TrialState.COMPLETE for t in session.trials(sprint))
     assert title == f"importance by {name} on {done} trials"
     assert {n for n, _ in values} == {"x", "opt", "layers"}
+
+
+RUNTIME = (
+    "engine.session",
+    "engine.worker",
+    "engine.runner",
+    "engine.attempt",
+    "engine.processes",
+    "engine.operations",
+    "sklearn",
+    "skopt",
+    "scipy.stats",
+    "torch",
+)
+
+
+def test_polling_a_session_loads_nothing_of_the_runtime(awaiting):
+    """What the app and `status` poll (dashboard, a trial, the review, the list of sessions,
+    an export) is read without importing workers, the runner, the lifecycle or the advisor's
+    libraries."""
+    sd, _ = awaiting
+    code = (
+        "import sys\n"
+        "from engine.read import Watch, find_sessions, proposal_view, session_view, to_csv\n"
+        f"watch = Watch({sd.name!r}, {sd.url!r})\n"
+        "board = watch.dashboard()\n"
+        "detail = watch.trial(1, board.view.trials[0].number)\n"
+        "assert proposal_view(watch.session) is not None\n"
+        "assert to_csv(session_view(watch.session).trials)\n"
+        f"assert find_sessions(url={sd.url!r})\n"
+        f"print([m for m in {RUNTIME!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 
-from engine.readmodel import trial_rows
+from engine.read.model import trial_rows
 from tests.tui.support import burst, confirm, run, step_until, type_text, until
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen

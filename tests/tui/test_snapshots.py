@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engine.views import Dashboard, TrialDetail
+from engine.read.views import Dashboard, TrialDetail
 from tests.tui.support import settle, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen

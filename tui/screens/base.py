@@ -4,7 +4,7 @@ the notice shown when the terminal is smaller than 80×24."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual import events
 from textual.message import Message
@@ -12,11 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from engine import SprintoptError, describe, is_storage_fault
+from tui.host import Host
 from tui.messages import EngineFailed
 from tui.widgets.prompt import PromptBar
-
-if TYPE_CHECKING:
-    from tui.app import SprintoptApp
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -42,8 +40,9 @@ class BaseScreen(Screen):
     """A screen of this app: knows its source and says when the terminal is too small."""
 
     @property
-    def tui(self) -> SprintoptApp:
-        return cast("SprintoptApp", self.app)
+    def tui(self) -> Host:
+        """The app, as far as a screen may know it (see :mod:`tui.host`)."""
+        return cast(Host, self.app)
 
     def on_mount(self) -> None:
         self.mount(TooSmall())

@@ -11,9 +11,6 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from engine import Dashboard
 from tui.messages import DashboardLoaded, EngineFailed
 from tui.screens.base import BaseScreen
-from tui.screens.proposal import ProposalScreen
-from tui.screens.sessions import SessionsScreen
-from tui.screens.trial import TrialScreen
 from tui.widgets.charts import ChartsPane
 from tui.widgets.event_feed import EventFeed
 from tui.widgets.header import SessionHeader
@@ -114,7 +111,7 @@ class DashboardScreen(BaseScreen):
         return True
 
     def action_review(self) -> None:
-        self.app.push_screen(ProposalScreen())
+        self.tui.open_review()
 
     def action_filter(self) -> None:
         table = self.query_one(TrialsTable)
@@ -172,8 +169,8 @@ class DashboardScreen(BaseScreen):
             self.param = names[(at + 1) % len(names)]
 
     def action_sessions(self) -> None:
-        self.app.push_screen(SessionsScreen())
+        self.tui.open_sessions()
 
     @on(TrialsTable.Selected)
     def _open_trial(self, message: TrialsTable.Selected) -> None:
-        self.app.push_screen(TrialScreen(message.sprint, message.number))
+        self.tui.open_trial(message.sprint, message.number)

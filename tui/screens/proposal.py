@@ -16,17 +16,17 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from engine import CategoricalParam, SprintoptError, SprintPlan, Standing, plan_diff
+from engine import Action, CategoricalParam, SprintoptError, SprintPlan, Standing
 from tui import parsing
 from tui.draft import Draft
 from tui.messages import Decided, EngineFailed, ProposalLoaded, StandingLoaded
+from tui.proposal_text import plan_diff
 from tui.screens.base import BaseScreen
-from tui.screens.confirm import ConfirmScreen
 from tui.widgets.prompt import PromptBar
 from tui.widgets.proposal_table import ProposalTable, summary
 
 #: The actions that change the draft or decide; none is offered once the proposal is not open.
-DECIDING = {"accept", "reject", "edit", "toggle", "freeze", "fidelity", "budget", "sampler",
+DECIDING = {"accept", "reject", "edit", "toggle_change", "freeze", "fidelity", "budget", "sampler",
             "pruner", "note"}  # fmt: skip
 
 
@@ -35,7 +35,7 @@ class ProposalScreen(BaseScreen):
         Binding("a", "accept", "Accept"),
         Binding("x", "reject", "Reject"),
         Binding("e", "edit", "Edit"),
-        Binding("space", "toggle", "Undo"),
+        Binding("space", "toggle_change", "Undo"),
         Binding("f", "freeze", "Freeze"),
         Binding("F", "fidelity", "Fidelity"),
         Binding("b", "budget", "Budget"),
@@ -137,7 +137,7 @@ class ProposalScreen(BaseScreen):
     def _param(self) -> str | None:
         return self.query_one(ProposalTable).selected()
 
-    def action_toggle(self) -> None:
+    def action_toggle_change(self) -> None:
         draft, name = self.draft, self._param()
         if draft and name:
             self._apply(lambda: draft.toggle_cut(name))
@@ -222,7 +222,7 @@ class ProposalScreen(BaseScreen):
         if draft is None:
             return
         plan = draft.plan if draft.edited else None
-        self._ask(_accept_question(draft), lambda: self.decide(draft.action, plan, draft))
+        self.tui.confirm(_accept_question(draft), lambda: self.decide(draft.action, plan, draft))
 
     def action_reject(self) -> None:
         draft = self.draft
@@ -233,13 +233,10 @@ class ProposalScreen(BaseScreen):
             "The next sprint runs at the proposed fidelity and budget over the current space, "
             "uncut" + (" (your edits are not applied)." if draft.edited else ".")
         )
-        self._ask(question, lambda: self.decide("rejected", None, draft))
-
-    def _ask(self, question: str, then: Callable[[], object]) -> None:
-        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and then())
+        self.tui.confirm(question, lambda: self.decide(Action.REJECTED, None, draft))
 
     @work(thread=True, group="decide", exit_on_error=False)
-    def decide(self, action: str, plan: SprintPlan | None, draft: Draft) -> None:
+    def decide(self, action: Action, plan: SprintPlan | None, draft: Draft) -> None:
         after = draft.review.proposal.after_sprint
         source = self.tui.source
         self.call_engine(
@@ -283,7 +280,7 @@ class ProposalScreen(BaseScreen):
             then()
             return
         edits = "\n".join(f"  {line}" for line in _edit_lines(draft)) or "  (a note)"
-        self._ask(f"{what} and discard your edits?\n{edits}", then)
+        self.tui.confirm(f"{what} and discard your edits?\n{edits}", then)
 
 
 def _edit_lines(draft: Draft) -> list[str]:

@@ -3,8 +3,6 @@ it, or enqueue an edited copy of its configuration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +16,6 @@ from tui import format as fmt
 from tui import parsing
 from tui.messages import ActionDone, EngineFailed, TrialLoaded
 from tui.screens.base import BaseScreen
-from tui.screens.confirm import ConfirmScreen
 from tui.widgets.charts import TrialCurve
 from tui.widgets.prompt import PromptBar
 
@@ -105,17 +102,14 @@ class TrialScreen(BaseScreen):
     # -- operations ------------------------------------------------------------------------
     def action_fail(self) -> None:
         question = f"Fail running trial {self.number} now? Its slot stays used."
-        self._confirm(question, lambda: self._run("fail"))
+        self.tui.confirm(question, lambda: self._run("fail"))
 
     def action_requeue(self) -> None:
         question = (
             f"Re-queue trial {self.number}? It is failed (if running), its slot handed back, "
             "and the same configuration runs again."
         )
-        self._confirm(question, lambda: self._run("requeue"))
-
-    def _confirm(self, question: str, then: Callable[[], object]) -> None:
-        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and then())
+        self.tui.confirm(question, lambda: self._run("requeue"))
 
     def action_copy(self) -> None:
         if self.detail is not None:

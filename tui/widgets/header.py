@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from engine import Dashboard
+from engine import Dashboard, SessionState
 from tui import format as fmt
 
 
@@ -34,7 +34,7 @@ def _lines(d: Dashboard) -> tuple[Text, Text, Text]:
     if p.waiting:
         progress.append(f", {p.waiting} queued")
     progress.append(f" · workers {view.workers_alive}")
-    if view.workers_alive == 0 and view.state == "running":
+    if view.workers_alive == 0 and view.state == SessionState.RUNNING:
         progress.append(" (none alive!)", "bold reverse")
     progress.append(f" · {fmt.duration(p.per_trial)}/trial")
     if p.eta is not None:
@@ -85,6 +85,6 @@ class SessionHeader(Vertical):
                 f"▶ PROPOSAL WAITING: sprint {proposal.after_sprint} closed and the advisor "
                 f"proposes {proposal.plan.name}. Press p to review it."
             )
-        elif d.view.state == "finished":
+        elif d.view.state == SessionState.FINISHED:
             banner.display = True
             banner.update("■ SESSION FINISHED: every planned sprint has run.")

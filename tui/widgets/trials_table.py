@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -42,7 +43,7 @@ def _fields(r: TrialRow) -> dict[str, Any]:
 
 
 def _cells(r: TrialRow, params: Sequence[str]) -> tuple[Any, ...]:
-    right = "right"
+    right: JustifyMethod = "right"
     return (
         Text(str(r.number), justify=right),
         fmt.state(r.state),
@@ -161,11 +162,11 @@ class TrialsTable(Vertical):
         self._shown = new
         return out
 
-    def visible(self) -> list[TrialRow]:
+    def shown_rows(self) -> list[TrialRow]:
         """The rows the table shows, filtered and sorted."""
-        return [s.row for _, s in self._visible(self._prepared())]
+        return [s.row for _, s in self._filter_and_sort(self._prepared())]
 
-    def _visible(self, rows: list[tuple[str, _Shown]]) -> list[tuple[str, _Shown]]:
+    def _filter_and_sort(self, rows: list[tuple[str, _Shown]]) -> list[tuple[str, _Shown]]:
         terms = parsing.filter_terms(self.filter_text)
         if terms:
             rows = [(k, s) for k, s in rows if parsing.matches(terms, _fields(s.row), s.text)]
@@ -179,7 +180,7 @@ class TrialsTable(Vertical):
             return
         table = self.query_one(DataTable)
         everything = self._prepared()
-        rows = self._visible(everything)
+        rows = self._filter_and_sort(everything)
         keys = [k for k, _ in rows]
         cells = [s.cells for _, s in rows]
         columns = FIXED + tuple(self.params)

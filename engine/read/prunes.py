@@ -55,9 +55,8 @@ def explain_prunes(
 
 
 def _finished(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
-    return sorted(
-        (t for t in trials if t.datetime_complete is not None), key=lambda t: t.datetime_complete
-    )
+    ended = [(t.datetime_complete, t) for t in trials if t.datetime_complete is not None]
+    return [t for _, t in sorted(ended, key=lambda pair: pair[0])]
 
 
 def _rung_timeline(trials: Sequence[FrozenTrial], plan: SprintPlan, study: str) -> Timeline:

@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, OVER_BUDGET, RETRY_OF
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord
+from engine.states import SprintState
 
 EventKind = Literal["prune", "failure", "retry", "sprint", "proposal", "decision"]
 
@@ -59,7 +60,7 @@ def session_events(
     pending: list[_Pending] = []
     for sprint in sprints:
         pending += _sprint_events(sprint)
-        if sprint.state != "setup":
+        if sprint.state != SprintState.SETUP:
             pending += _trial_events(sprint, trials(sprint), handed_back(sprint))
     by_sprint = {p.id: p.after_sprint for p in proposals}
     for p in proposals:

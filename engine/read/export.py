@@ -10,17 +10,18 @@ import os
 import stat
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from engine.errors import SprintoptError
 from engine.limits import shown
-from engine.readmodel import TrialRow
+from engine.read.model import TrialRow
 
 
 class ExportError(SprintoptError):
     """The export cannot be written where it was asked for; the message says why."""
 
 
-def to_records(rows: list[TrialRow]) -> list[dict]:
+def to_records(rows: list[TrialRow]) -> list[dict[str, Any]]:
     return [asdict(r) for r in rows]
 
 

@@ -12,7 +12,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import top_k_size
-from engine.budget import OVER_BUDGET
+from engine.attrs import OVER_BUDGET
 from engine.spec import Spec
 from engine.sprint import SprintPlan
 
@@ -74,10 +74,16 @@ def learning_curves(trials: Sequence[FrozenTrial], limit: int = CURVES) -> tuple
     return tuple(curves)
 
 
-def value_against(trials: Sequence[FrozenTrial], names: Sequence[str]) -> dict[str, tuple]:
+def value_against(
+    trials: Sequence[FrozenTrial], names: Sequence[str]
+) -> dict[str, tuple[tuple[Any, float], ...]]:
     """Per parameter: (its value, the trial's value) over the completed trials."""
-    done = [t for t in trials if t.state == TrialState.COMPLETE and _finite(t.value)]
-    return {n: tuple((t.params[n], float(t.value)) for t in done if n in t.params) for n in names}  # type: ignore[arg-type]
+    done = [
+        (t.params, t.value)
+        for t in trials
+        if t.state == TrialState.COMPLETE and t.value is not None and _finite(t.value)
+    ]
+    return {n: tuple((p[n], float(v)) for p, v in done if n in p) for n in names}
 
 
 METHOD_NAMES = {"fanova": "fANOVA", "ped_anova": "PED-ANOVA"}

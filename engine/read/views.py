@@ -19,17 +19,18 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
-from engine.events import Event, session_events, utc
-from engine.places import sessions_dir
-from engine.plots import ChartData, chart_data, live_importance
-from engine.prunes import explain_prunes
-from engine.readmodel import SessionView, SprintView, session_view
+from engine.read.events import Event, session_events, utc
+from engine.read.model import SessionView, SprintView, session_view
+from engine.read.plots import ChartData, chart_data, live_importance
+from engine.read.prunes import explain_prunes
+from engine.read.reader import SessionReader
 from engine.records import SprintRecord
-from engine.session import Session
+from engine.settings import Settings
+from engine.states import SprintState
 from engine.store import Store, mask_url
 
 
-class LiveSession(Session):
+class LiveSession(SessionReader):
     """A session whose trial reads go through one cached study per sprint."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,7 +110,7 @@ def _progress(view: SessionView, shown: SprintView | None) -> Progress:
     running = shown.counts.get("running", 0)
     left = max(0, shown.budget - len(finished))
     eta = None
-    if per_trial is not None and view.workers_alive and shown.state == "running":
+    if per_trial is not None and view.workers_alive and shown.state == SprintState.RUNNING:
         eta = left * per_trial / view.workers_alive
     return Progress(shown, len(finished), running, shown.counts.get("waiting", 0), per_trial, eta)
 
@@ -118,7 +119,7 @@ class Watch:
     """Read-only views of one session, for a screen that polls."""
 
     def __init__(self, name: str, url: str) -> None:
-        self.session = LiveSession.open(name, url, reap=False, readonly=True)
+        self.session = LiveSession.open_readonly(name, url)
         self._prunes: dict[tuple[str, int], str] = {}
         # (sprint, completed trials counted, the importance then): fANOVA takes a while, so it
         # is recomputed only when the completed trials grew by a tenth (or the sprint changed).
@@ -151,7 +152,7 @@ class Watch:
             self._explain,
         )
         charts = None
-        if shown is not None and records[shown].state != "setup":
+        if shown is not None and records[shown].state != SprintState.SETUP:
             charts = self._charts(records[shown])
         return Dashboard(view, shown, _progress(view, shown_view), tuple(events), charts)
 
@@ -206,7 +207,7 @@ def find_sessions(directory: Path | None = None, url: str | None = None) -> list
     if url is not None:
         urls = [url]
     else:
-        base = directory or sessions_dir()
+        base = directory or Settings().sessions_dir()
         urls = [f"sqlite:///{p.resolve()}" for p in sorted(base.glob("*.db"))]
     out: list[SessionSummary] = []
     for u in urls:
@@ -230,7 +231,7 @@ def _summary(store: Store, url: str, name: str) -> SessionSummary:
     sprints = store.sprints(rec.id)
     trials, best = 0, None
     for s in reversed(sprints):
-        if s.state == "setup":
+        if s.state == SprintState.SETUP:
             continue  # no study yet (a read-only store would not find Optuna's tables either)
         storage = store.optuna_storage()
         study_id = storage.get_study_id_from_name(s.study_name)

@@ -5,25 +5,28 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, OVER_BUDGET, WALL_TIME, WORKER
-from engine.hosts import is_alive, this_host
+from engine.hosts import pid_alive, this_host
 from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
-from engine.places import log_dir
+from engine.read.reader import SessionReader
 from engine.records import ProposalRecord, now
-from engine.session import Session
-from engine.store import GRACE_PERIOD
+from engine.states import SessionState, SprintState
+
+#: What a trial row shows: Optuna's state, or what the product made of the trial (its slot was
+#: handed back and a copy queued: retried; failed at once for want of a slot: over budget).
+RowState = Literal["complete", "pruned", "failed", "running", "waiting", "retried", "over_budget"]
 
 
 @dataclass(frozen=True)
 class TrialRow:
     sprint: int
     number: int
-    state: str  # complete | pruned | failed | running | waiting | retried
+    state: RowState
     value: float | None
     step: int | None
     params: dict[str, Any]
@@ -37,7 +40,7 @@ class TrialRow:
 class SprintView:
     number: int
     name: str
-    state: str
+    state: SprintState
     fidelity: str
     sampler: str
     pruner: str
@@ -50,7 +53,7 @@ class SprintView:
 @dataclass(frozen=True)
 class SessionView:
     name: str
-    state: str
+    state: SessionState
     stop_requested: bool
     direction: str
     planned_sprints: int
@@ -66,31 +69,38 @@ class SessionView:
     #: Workers whose process lives on this host but whose heartbeat has stopped reaching the
     #: storage (what is seen even when no note could be written: the disk is full).
     silent_workers: int = 0
+    #: Seconds of silence after which a worker counts as gone (the store's settings).
+    grace_period: int = 20
 
     @property
     def storage_line(self) -> str | None:
         """One line on the storage's trouble, for `status` and the app (None: no trouble)."""
-        return storage_summary(self.storage, self.silent_workers, GRACE_PERIOD)
+        return storage_summary(self.storage, self.silent_workers, self.grace_period)
 
 
-def _state(t: FrozenTrial, handed_back: set[int]) -> str:
+def _state(t: FrozenTrial, handed_back: set[int]) -> RowState:
     if t.number in handed_back:
         return "retried"
     if t.user_attrs.get(OVER_BUDGET):
         return "over_budget"
-    return {
-        TrialState.COMPLETE: "complete",
-        TrialState.PRUNED: "pruned",
-        TrialState.FAIL: "failed",
-        TrialState.RUNNING: "running",
-        TrialState.WAITING: "waiting",
-    }[t.state]
+    match t.state:
+        case TrialState.COMPLETE:
+            return "complete"
+        case TrialState.PRUNED:
+            return "pruned"
+        case TrialState.FAIL:
+            return "failed"
+        case TrialState.RUNNING:
+            return "running"
+        case TrialState.WAITING:
+            return "waiting"
+    raise AssertionError(f"trial {t.number} has no state a row shows: {t.state}")
 
 
-def trial_rows(session: Session) -> list[TrialRow]:
+def trial_rows(session: SessionReader) -> list[TrialRow]:
     rows = []
     for sprint in session.sprints():
-        if sprint.state == "setup":
+        if sprint.state == SprintState.SETUP:
             continue
         handed_back = session.store.retried_numbers(sprint.study_name)
         fid = sprint.plan.fidelity.describe()
@@ -115,7 +125,7 @@ def trial_rows(session: Session) -> list[TrialRow]:
     return rows
 
 
-def session_view(session: Session) -> SessionView:
+def session_view(session: SessionReader) -> SessionView:
     rec = session.refresh()
     maximize = session.maximize
     rows = trial_rows(session)
@@ -144,11 +154,17 @@ def session_view(session: Session) -> SessionView:
         best_row = _best([r for r in rows if r.sprint == view.number], maximize)
         if best_row is not None:
             break
-    cutoff = now() - timedelta(seconds=GRACE_PERIOD)
-    workers = [w for w in session.store.workers(rec.id) if is_alive(w)]
+    # Alive is what the database says: not stopped, and seen within the grace period (the
+    # reaper's rule, on any host). A worker of this host whose heartbeat stopped reaching the
+    # database while its process lives (a full disk) is reported apart.
+    settings = session.store.settings
+    cutoff = now() - timedelta(seconds=settings.grace_period)
+    workers = [w for w in session.store.workers(rec.id) if w.stopped_at is None]
     alive = sum(1 for w in workers if w.last_seen > cutoff)
     here = this_host()
-    silent = sum(1 for w in workers if w.last_seen <= cutoff and w.host == here)
+    silent = sum(
+        1 for w in workers if w.last_seen <= cutoff and w.host == here and pid_alive(w.pid)
+    )
     return SessionView(
         name=rec.name,
         state=rec.state,
@@ -162,8 +178,9 @@ def session_view(session: Session) -> SessionView:
         best_sprint=best_row.sprint if best_row else None,
         proposal=session.open_proposal(),
         trials=rows,
-        storage=troubles(log_dir(rec.name, session.store.url)),
+        storage=troubles(settings.log_dir(rec.name, session.store.url)),
         silent_workers=silent,
+        grace_period=settings.grace_period,
     )
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from engine import advisor
 from engine.proposal import Evidence, GateEvidence
+from engine.read.reader import SessionReader
 from engine.records import ProposalRecord
-from engine.session import Session
 from engine.space import Space
 from engine.spec import Spec
 from engine.sprint import SprintPlan
@@ -89,7 +89,7 @@ def _gate(gate: GateEvidence | None) -> str:
     return f"{head}: {gate.reason}" if gate.reason else head
 
 
-def proposal_view(session: Session) -> ProposalView | None:
+def proposal_view(session: SessionReader) -> ProposalView | None:
     """The open proposal with the closed sprint's plan, or None when nothing waits."""
     proposal = session.open_proposal()
     if proposal is None:

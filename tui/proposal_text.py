@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.advisor.changes import space_changes
-from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
-from engine.sprint import SprintPlan
+from engine import CarryCounts, Evidence, ParamChange, Proposal, SprintPlan, space_changes
 
 ARROW = "->"
 

@@ -1,0 +1,83 @@
+"""The read wing: what a screen, ``status`` or ``export`` shows of a session, computed from the
+store without touching the runtime (no worker, runner or advisor's libraries are imported).
+
+- :mod:`~engine.read.reader` — :class:`SessionReader`, a read-only handle on one session;
+- :mod:`~engine.read.model` — the read model: one row per trial, one view per sprint and session;
+- :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
+- :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
+- :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
+- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON.
+
+Names load on first use, like the engine's front door.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine import lazy_names
+
+if TYPE_CHECKING:
+    from engine.read.events import Event, session_events
+    from engine.read.export import ExportError, to_csv, to_json, write_export
+    from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
+    from engine.read.plots import ChartData, Curve, chart_data, live_importance
+    from engine.read.prunes import explain_prunes
+    from engine.read.reader import SessionReader
+    from engine.read.review import EditEffect, ProposalView, proposal_view
+    from engine.read.views import (
+        Dashboard,
+        LiveSession,
+        SessionSummary,
+        TrialDetail,
+        Watch,
+        find_sessions,
+    )
+
+_WHERE: dict[str, tuple[str, ...]] = {
+    "engine.read.reader": ("SessionReader",),
+    "engine.read.model": ("SessionView", "SprintView", "TrialRow", "session_view", "trial_rows"),
+    "engine.read.views": (
+        "Dashboard",
+        "LiveSession",
+        "SessionSummary",
+        "TrialDetail",
+        "Watch",
+        "find_sessions",
+    ),
+    "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.events": ("Event", "session_events"),
+    "engine.read.prunes": ("explain_prunes",),
+    "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
+    "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
+}
+__all__ = [
+    "ChartData",
+    "Curve",
+    "Dashboard",
+    "EditEffect",
+    "Event",
+    "ExportError",
+    "LiveSession",
+    "ProposalView",
+    "SessionReader",
+    "SessionSummary",
+    "SessionView",
+    "SprintView",
+    "TrialDetail",
+    "TrialRow",
+    "Watch",
+    "chart_data",
+    "explain_prunes",
+    "find_sessions",
+    "live_importance",
+    "proposal_view",
+    "session_events",
+    "session_view",
+    "to_csv",
+    "to_json",
+    "trial_rows",
+    "write_export",
+]
+
+_MODULE, __getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())

@@ -1,0 +1,41 @@
+"""The lifecycles a session goes through, as types: each state is one member, stored as its value.
+
+- a session runs sprints (``running``), waits for a decision on a proposal (``awaiting``) and
+  ends (``finished``);
+- a sprint is created (``setup``) until its study and carry-over exist, then ``running`` until
+  its budget or time is spent, then ``closed``;
+- a proposal is ``open`` until one decision makes it ``decided``;
+- a decision ``accepted``, ``edited`` or ``rejected`` its proposal.
+
+They are :class:`enum.StrEnum`: a member equals its stored text, so rows, JSON and messages
+read as before.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SessionState(StrEnum):
+    RUNNING = "running"
+    AWAITING = "awaiting"
+    FINISHED = "finished"
+
+
+class SprintState(StrEnum):
+    SETUP = "setup"
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+class Action(StrEnum):
+    """How a decision answered its proposal."""
+
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    REJECTED = "rejected"

@@ -1,0 +1,58 @@
+"""What a screen needs of the app it runs in: the session, the settings, and the other screens.
+
+Screens reach the app through this :class:`Host`, not through ``tui.app``: the app imports
+every screen, so a screen importing the app (or another screen) would close a cycle. Each
+other screen is asked for by name, with its arguments typed, and the app alone builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from engine import SessionSummary
+from tui.source import Source
+
+
+class Host(Protocol):
+    """The app as its screens see it (``SprintoptApp`` is the one; mypy holds it to this)."""
+
+    @property
+    def source(self) -> Source:
+        """The session shown; only screens of an open session ask (it raises without one)."""
+        ...
+
+    @property
+    def poll_seconds(self) -> float: ...
+
+    @property
+    def sessions_where(self) -> str:
+        """Where the sessions listed were looked for, fit to show."""
+        ...
+
+    @property
+    def storage_away(self) -> str | None:
+        """While the storage cannot be reached: what the header says about it."""
+        ...
+
+    def list_sessions(self) -> list[SessionSummary]: ...
+
+    def attach(self, name: str, url: str) -> None:
+        """Open another session and show its dashboard."""
+
+    def storage_failed(self, reason: str) -> None: ...
+
+    def storage_answered(self) -> None: ...
+
+    # -- the other screens, by name ------------------------------------------------------------
+    def open_review(self) -> None:
+        """Show the review of the waiting proposal."""
+
+    def open_trial(self, sprint: int, number: int) -> None:
+        """Show one trial's detail."""
+
+    def open_sessions(self) -> None:
+        """Show the sessions found, over the current screen."""
+
+    def confirm(self, question: str, then: Callable[[], object]) -> None:
+        """Ask ``question`` in a yes/no box; ``then()`` runs only on a yes."""
