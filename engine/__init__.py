@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the package's version (pyproject reads it from here)
 
 if TYPE_CHECKING:
     from engine.advisor.changes import space_changes

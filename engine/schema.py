@@ -6,8 +6,6 @@ Only :mod:`engine.store` reads and writes them. A change here that older code ca
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -24,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from engine.states import Action, ProposalStatus, SessionState, SprintState
+from engine.states import Action, ProposalStatus, SessionState, SprintState, StrEnum
 
 SCHEMA_VERSION = 1
 

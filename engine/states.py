@@ -7,13 +7,31 @@
 - a proposal is ``open`` until one decision makes it ``decided``;
 - a decision ``accepted``, ``edited`` or ``rejected`` its proposal.
 
-They are :class:`enum.StrEnum`: a member equals its stored text, so rows, JSON and messages
+They are ``StrEnum``s: a member equals its stored text, so rows, JSON and messages
 read as before.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+import sys
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # Python 3.10: the same behaviour, by hand
+    from enum import Enum
+
+    class StrEnum(str, Enum):
+        """A member is its value, as text (``enum.StrEnum`` from Python 3.11 on)."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
+
+
+
+__all__ = ["Action", "ProposalStatus", "SessionState", "SprintState", "StrEnum"]
 
 
 class SessionState(StrEnum):

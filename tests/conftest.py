@@ -22,6 +22,17 @@ quiet_optuna()
 
 REPO = Path(__file__).resolve().parent.parent
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_service(available, reason): see tests/services.py")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from tests import services
+
+    services.check(item)
+
+
 OBJECTIVES = '''
 """Objectives for the tests; behaviour steered by files in this directory."""
 import math, os, time

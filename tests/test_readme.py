@@ -26,6 +26,9 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert _readme_commands()[1] in ci
 
 
-def test_torch_is_pinned_so_pip_never_pulls_a_cuda_build():
+def test_torch_is_pinned_to_the_one_version_the_readme_names():
+    """An unpinned torch, or a range, lets pip pick a newer (CUDA) build; the README tells a GPU
+    box to install the CUDA build of this same version first."""
     pyproject = (REPO / "pyproject.toml").read_text()
+    assert "torch==2.13.0" in (REPO / "README.md").read_text()
     assert re.findall(r'"torch\s*[=<>~!][^"]*"', pyproject) == ['"torch==2.13.0"']

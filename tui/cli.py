@@ -22,6 +22,7 @@ from engine import (
     SprintoptError,
     StoreError,
     WorkerOptions,
+    __version__,
     check_name,
     describe,
     find_sessions,
@@ -311,12 +312,22 @@ def gpu_list(text: str) -> list[str]:
 
 
 # -- parser --------------------------------------------------------------------------------
+EXAMPLES = DEMO_SPEC.parent
+EPILOG = f"""\
+Start with `sprintopt demo` (a whole session on a quick problem, about 30 s). Then write a spec
+(the README's "The spec"; examples in {EXAMPLES}) and `sprintopt run SPEC`.
+`sprintopt COMMAND --help` tells more about each command."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sprintopt",
         description="Human-guided hyperparameter optimisation in multi-fidelity sprints.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help: str
@@ -333,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     r = add("run", cmd_run, "create or resume a session from a spec and start its workers")
+    r.epilog = (
+        f"The spec's format: the README's \"The spec\"; examples to copy: {EXAMPLES}/*.toml "
+        f"(branin.toml is the demo's)."
+    )
     r.add_argument("spec", help="the spec file (TOML)")
     r.add_argument(
         "--workers", type=worker_count, default=2, help="worker processes to start (default 2)"
@@ -398,7 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_optuna()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # `sprintopt` alone: what it can do, not a usage error
+        parser.print_help()
+        return 0
     try:
         args.settings = Settings.from_environ()  # read once here, passed down
         return int(args.func(args))

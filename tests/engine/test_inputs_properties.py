@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import SpecError
+from engine.optuna_internals import storage_trial_id
 from engine.reporter import ReportError, TrialReporter
 from engine.spec import Spec, parse_spec, spec_from_dict
 from engine.sprint import SprintPlan, planned_sprint
@@ -375,6 +376,6 @@ def test_reports_are_accepted_exactly_when_finite_at_whole_increasing_steps(repo
                 pass
             else:
                 raise AssertionError(f"report({value!r}, {step!r}) was accepted after {last}")
-    recorded = trial.storage.get_trial(trial._trial_id).intermediate_values
+    recorded = trial.storage.get_trial(storage_trial_id(trial)).intermediate_values
     assert recorded.keys() == accepted.keys()
     assert all(math.isclose(recorded[k], v, rel_tol=1e-6) for k, v in accepted.items())

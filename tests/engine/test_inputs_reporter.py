@@ -11,6 +11,7 @@ import optuna
 import pytest
 
 from engine.errors import SprintoptError
+from engine.optuna_internals import storage_trial_id
 from engine.read.model import trial_rows
 from engine.reporter import ReportError, TrialReporter, objective_value_problem
 from engine.session import Session
@@ -70,7 +71,7 @@ def test_report_refuses_values_that_are_not_finite_real_numbers(value: Any, phra
     with pytest.raises(ReportError, match="report\\(\\) value must be a finite real number") as e:
         reporter.report(value, 1)
     assert phrase in str(e.value)
-    assert trial.storage.get_trial(trial._trial_id).intermediate_values == {}
+    assert trial.storage.get_trial(storage_trial_id(trial)).intermediate_values == {}
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_report_refuses_steps_that_are_not_whole_increasing_and_within_the_fidel
         reporter.report(0.5, step)
     with pytest.raises(ReportError, match=phrase):
         reporter.report(0.5, steps[-1])
-    recorded = trial.storage.get_trial(trial._trial_id).intermediate_values
+    recorded = trial.storage.get_trial(storage_trial_id(trial)).intermediate_values
     assert len(recorded) == len(steps) - 1  # nothing was truncated and recorded
 
 
@@ -105,7 +106,7 @@ def test_report_takes_whole_steps_of_any_integer_type() -> None:
     reporter.report(np.float32(0.3), np.int64(1))
     reporter.report(0.2, 2.0)
     reporter.report(np.array(0.1), 4)
-    assert trial.storage.get_trial(trial._trial_id).intermediate_values == pytest.approx(
+    assert trial.storage.get_trial(storage_trial_id(trial)).intermediate_values == pytest.approx(
         {1: 0.3, 2: 0.2, 4: 0.1}
     )
 
@@ -128,7 +129,7 @@ def test_set_attr_refuses_what_the_trial_cannot_store() -> None:
     with pytest.raises(ReportError, match="1 to 512 characters"):
         reporter.set_attr("k" * 513, 1)
     reporter.set_attr("losses", [0.5, 0.25])
-    assert trial.storage.get_trial(trial._trial_id).user_attrs == {"losses": [0.5, 0.25]}
+    assert trial.storage.get_trial(storage_trial_id(trial)).user_attrs == {"losses": [0.5, 0.25]}
 
 
 # -- through a worker: each bad result fails its trial with the reason --------------------------

@@ -13,22 +13,21 @@ import subprocess
 import time
 import uuid
 
-import pytest
-
 from engine.attrs import FAIL_REASON
 from engine.budget import counting
 from engine.read.model import trial_rows
 from engine.session import Session
+from tests.services import needs
 from tests.support import wait_for
 
 URL = os.environ.get("SPRINTOPT_TEST_POSTGRES")
 RESTART = os.environ.get("SPRINTOPT_TEST_PG_RESTART")
-WHY = (
-    "needs a PostgreSQL server it may restart (SPRINTOPT_TEST_POSTGRES, SPRINTOPT_TEST_PG_RESTART)"
+pytestmark = needs(
+    URL and RESTART,
+    "a PostgreSQL server it may restart",
+    "set SPRINTOPT_TEST_POSTGRES to its URL and SPRINTOPT_TEST_PG_RESTART to a command that "
+    "restarts it (.ci/run does both)",
 )
-if os.environ.get("CI") == "true" and not (URL and RESTART):
-    raise RuntimeError(f"CI must run the storage fault tests: {WHY}; see .ci/run")
-pytestmark = pytest.mark.skipif(not (URL and RESTART), reason=WHY)
 
 WORKERS = 3
 BUDGET = 24

@@ -174,3 +174,33 @@ def test_run_warns_of_a_sprint_timeout_too_short_for_any_trial(session_dir):
     out = sd.cli("run", "spec.toml", "--workers", "1", "--no-tui", "--follow")
     assert out.returncode == 0, out.stderr
     assert "warning: sprint quick: timeout = 0.5 s is too short for any trial" in out.stderr
+
+
+# -- finding one's way: help and version ---------------------------------------------------
+def test_sprintopt_alone_lists_the_commands_and_where_to_start(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    for command in ("run", "attach", "status", "approve", "stop", "export", "demo"):
+        assert f"\n    {command} " in out, command
+    assert "sprintopt demo" in out and "sprintopt COMMAND --help" in out
+
+
+def test_version_is_the_packages(capsys):
+    from importlib.metadata import version
+
+    import engine
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sprintopt {engine.__version__}"
+    assert version("sprintopt") == engine.__version__
+
+
+def test_run_help_points_to_the_spec_format_and_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert '"The spec"' in out and f"{examples}/*.toml" in out
+    assert (examples / "branin.toml").is_file()

@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import uuid
 
-import pytest
-
 from engine.budget import counting
 from engine.session import Session
+from tests.services import needs_postgres
 from tests.support import wait_for
 
 URL = os.environ.get("SPRINTOPT_TEST_POSTGRES")
-pytestmark = pytest.mark.skipif(not URL, reason="no PostgreSQL server (SPRINTOPT_TEST_POSTGRES)")
+pytestmark = needs_postgres(URL)
 
 
 def test_workers_share_a_session_in_postgresql_with_exact_budgets(session_dir):

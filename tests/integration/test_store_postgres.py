@@ -7,6 +7,7 @@ shared one.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import threading
@@ -22,11 +23,10 @@ from sqlalchemy.engine import make_url
 import engine.connecting as store_module
 from engine.errors import ForeignDatabaseError, StoreError
 from engine.store import Store
+from tests.services import missing, needs_postgres
 
 URL = os.environ.get("SPRINTOPT_TEST_POSTGRES")
-needs_server = pytest.mark.skipif(
-    not URL, reason="no PostgreSQL server (set SPRINTOPT_TEST_POSTGRES, as .ci/run does)"
-)
+needs_server = needs_postgres(URL)
 
 
 @pytest.fixture
@@ -47,7 +47,8 @@ def fresh_db() -> Iterator[str]:
 
 def test_a_silent_server_gives_a_message_within_the_connect_timeout(monkeypatch):
     """A server that accepts the connection and never answers (a hung box, a black-hole proxy)."""
-    pytest.importorskip("psycopg")
+    if importlib.util.find_spec("psycopg") is None:
+        missing("needs psycopg: pip install -e '.[postgres]'")
     monkeypatch.setattr(store_module, "CONNECT_TIMEOUT", 1)
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
 from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy.engine import make_url
 
@@ -34,13 +33,11 @@ from engine.session import Session
 from engine.settings import Settings
 from tests import conftest
 from tests.netproxy import Proxy
+from tests.services import needs_postgres
 from tests.support import wait_for
 
 URL = os.environ.get("SPRINTOPT_TEST_POSTGRES")
-WHY = "needs a PostgreSQL server (SPRINTOPT_TEST_POSTGRES)"
-if os.environ.get("CI") == "true" and not URL:
-    raise RuntimeError(f"CI must run the two-box test: {WHY}; see .ci/run")
-pytestmark = pytest.mark.skipif(not URL, reason=WHY)
+pytestmark = needs_postgres(URL, "a PostgreSQL server both boxes share")
 
 A_WORKERS = 2
 B_WORKERS = 2

@@ -1,0 +1,28 @@
+"""A test whose service is missing skips here, saying how to run it, and fails on CI."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import services
+
+
+def test_a_missing_service_skips_with_how_to_run_it(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    mark = services.needs(None, "tmux", "install it")
+    assert mark.args == (False, "needs tmux: install it")
+    with pytest.raises(pytest.skip.Exception, match="needs tmux: install it"):
+        services.missing(mark.args[1])
+
+
+@pytest.mark.parametrize("ci", ["true", "1", "TRUE"])
+def test_on_ci_a_missing_service_fails_the_test(monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="CI must run this test, but it needs tmux"):
+        services.missing("needs tmux: install it")
+
+
+def test_a_present_service_runs_the_test(monkeypatch, request):
+    monkeypatch.setenv("CI", "true")
+    assert services.needs("/usr/bin/tmux", "tmux", "install it").args[0] is True
+    services.check(request.node)  # this test has no such mark: nothing happens
