@@ -30,7 +30,6 @@ else:  # Python 3.10: the same behaviour, by hand
             return format(str(self.value), spec)
 
 
-
 __all__ = ["Action", "ProposalStatus", "SessionState", "SprintState", "StrEnum"]
 
 
