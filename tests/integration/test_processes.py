@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import optuna
 
@@ -35,6 +34,25 @@ def _live_pids(sd) -> list[int]:
     return [w.pid for w in session.store.workers(session.record.id) if w.stopped_at is None]
 
 
+def _running(sd) -> bool:
+    return any(p.name.startswith("running-") for p in sd.path.iterdir())
+
+
+def _hold_trials(sd) -> None:
+    """Trials wait at the gate until a second worker has started one; with one worker, that is
+    :func:`_release`: the test, not the clock, says when a trial may finish (a trial still held
+    after 60 s fails: the gate's guard against a hang)."""
+    sd.gate(2)
+
+
+def _held(sd) -> bool:
+    return any(p.name.startswith("started-") for p in sd.path.iterdir())
+
+
+def _release(sd) -> None:
+    (sd.path / "started-by-the-test").touch()  # the gate counts these names, not their text
+
+
 def _kill(pids: list[int]) -> None:
     for pid in pids:
         try:
@@ -54,7 +72,7 @@ def test_three_sprints_with_two_workers_and_exact_budgets(session_dir):
     sd.gate(2)
     out = sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve")
     assert out.returncode == 0, out.stderr
-    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    wait_for(lambda: _state(sd) == "finished", timeout=120, what="the session to finish")
     session = _open(sd)
     assert [len(c) for c in _counted(session)] == [8, 6, 8]
     workers = {t.user_attrs.get("sprintopt.worker") for c in _counted(session) for t in c}
@@ -68,7 +86,7 @@ def test_budget_is_exact_with_four_racing_workers(session_dir):
     sd.gate(4)
     out = sd.cli("run", "spec.toml", "--workers", "4")
     assert out.returncode == 0, out.stderr
-    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    wait_for(lambda: _state(sd) == "finished", timeout=120, what="the session to finish")
     session = _open(sd)
     (trials,) = _counted(session)
     assert len(trials) == 10
@@ -80,7 +98,7 @@ def test_a_killed_worker_trial_is_failed_and_retried_with_the_same_configuration
     sd = session_dir(sprints=[{"name": "only", "trials": 5}])
     sd.slow(60)
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    wait_for(lambda: _running(sd), what="a trial to run")
     session = _open(sd)
     (victim,) = [
         t for t in session.trials(session.current()) if t.state == optuna.trial.TrialState.RUNNING
@@ -89,7 +107,7 @@ def test_a_killed_worker_trial_is_failed_and_retried_with_the_same_configuration
     sd.slow(None)
     # A new worker reaps the silent trial once its heartbeat is stale, then finishes the sprint.
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    wait_for(lambda: _state(sd) == "finished", timeout=120, what="the session to finish")
     session = _open(sd)
     trials = session.trials(session.current())
     assert trials[victim.number].state == optuna.trial.TrialState.FAIL
@@ -111,12 +129,12 @@ def test_kill_everything_mid_sprint_then_resume_to_the_end(session_dir):
         rows = trial_rows(_open(sd))
         return sum(r.state == "complete" for r in rows) >= 3
 
-    wait_for(some_done)
+    wait_for(some_done, what="3 complete trials")
     _kill(_live_pids(sd))
     before = {r.number: (r.params, r.value) for r in trial_rows(_open(sd)) if r.state == "complete"}
     sd.slow(None)
     assert sd.cli("run", "spec.toml", "--workers", "2", "--auto-approve").returncode == 0
-    wait_for(lambda: _state(sd) == "finished", timeout=120)
+    wait_for(lambda: _state(sd) == "finished", timeout=120, what="the session to finish")
     session = _open(sd)
     after = {
         r.number: (r.params, r.value)
@@ -132,20 +150,23 @@ def test_kill_everything_mid_sprint_then_resume_to_the_end(session_dir):
 
 def test_stop_lets_running_trials_finish_and_resume_continues(session_dir):
     sd = session_dir(sprints=[{"name": "only", "trials": 6}])
-    sd.slow(1.5)
+    _hold_trials(sd)
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    wait_for(lambda: _held(sd), what="the first trial to reach the gate")
     out = sd.cli("stop", "t")
     assert out.returncode == 0 and "stop requested" in out.stdout
-    wait_for(lambda: not _live_pids(sd), timeout=60)
+    session = _open(sd)
+    (held,) = session.trials(session.current())
+    assert held.state == optuna.trial.TrialState.RUNNING and _live_pids(sd)  # not cut short
+    _release(sd)
+    wait_for(lambda: not _live_pids(sd), timeout=60, what="the worker to exit after its trial")
     session = _open(sd)
     assert session.refresh().state == "running"
-    assert all(
-        t.state != optuna.trial.TrialState.RUNNING for t in session.trials(session.current())
-    )
-    sd.slow(None)
+    (finished,) = session.trials(session.current())  # ... and no other trial was started
+    assert finished.number == held.number
+    assert finished.state == optuna.trial.TrialState.COMPLETE, finished.user_attrs
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: _state(sd) == "finished")
+    wait_for(lambda: _state(sd) == "finished", what="the resumed session to finish")
     assert len(_counted(_open(sd))[0]) == 6
 
 
@@ -153,20 +174,19 @@ def test_stop_now_requeues_the_running_trial(session_dir):
     sd = session_dir(sprints=[{"name": "only", "trials": 3}])
     sd.slow(60)
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: any(p.name.startswith("running-") for p in sd.path.iterdir()))
+    wait_for(lambda: _running(sd), what="a trial to run")
     out = sd.cli("stop", "t", "--now")
     assert out.returncode == 0 and "re-queued" in out.stdout
-    wait_for(lambda: not _live_pids(sd), timeout=30)
+    wait_for(lambda: not _live_pids(sd), timeout=30, what="the stopped worker to exit")
     session = _open(sd)
     trials = session.trials(session.current())
     assert trials[0].state == optuna.trial.TrialState.FAIL
     assert trials[0].user_attrs["sprintopt.fail_reason"].startswith("worker stopped")
     assert trials[-1].state == optuna.trial.TrialState.WAITING
     assert trials[-1].system_attrs["fixed_params"] == trials[0].params
-    time.sleep(0.1)
     sd.slow(None)
     assert sd.cli("run", "spec.toml", "--workers", "1").returncode == 0
-    wait_for(lambda: _state(sd) == "finished")
+    wait_for(lambda: _state(sd) == "finished", what="the resumed session to finish")
     assert session_view(_open(sd)).sprints[0].counts == {"complete": 3, "retried": 1}
 
 
@@ -183,7 +203,7 @@ def test_one_worker_per_gpu_with_its_device_visible_and_a_log_file(session_dir):
         workers = session.store.workers(session.record.id)
         return len(workers) == 2 and all(w.stopped_at is not None for w in workers)
 
-    wait_for(both_came_and_went)
+    wait_for(both_came_and_went, what="both workers to register and exit")
     assert _state(sd) == "finished"
     assert sorted(w.gpu for w in session.store.workers(session.record.id)) == ["0", "1"]
     (trials,) = _counted(session)  # not the losers of a budget race: they never ran
