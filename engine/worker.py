@@ -63,6 +63,9 @@ class WorkerOptions:
     search_path: list[str] | None = None  # where the objective is imported from (trusted_path)
     #: What the entry point read; a library caller that gives none gets the environment's.
     settings: Settings = field(default_factory=Settings.from_environ)
+    #: A worker a person starts resumes a stopped session (``sprintopt stop`` says to); the
+    #: workers ``run`` starts leave that to ``run``, which resumes it before starting them.
+    resume: bool = False
 
 
 class Worker:
@@ -79,6 +82,9 @@ class Worker:
         )
         spec = self.session.spec
         self.objective = resolve_objective(spec, trusted_path(opts.search_path))
+        if opts.resume and self.session.record.stop_requested:
+            log.info("session %s was stopped; this worker resumes it", opts.name)
+            self._patiently(lambda: self.session.store.request_stop(self.session.record.id, False))
         self.id = self._patiently(
             lambda: self.session.store.register_worker(
                 self.session.record.id, this_host(), os.getpid(), opts.gpu, opts.log_path

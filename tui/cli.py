@@ -189,7 +189,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    print(format_sessions(find_sessions(None, args.storage)))
+    settings: Settings = args.settings
+    print(format_sessions(find_sessions(None, args.storage or settings.storage)))
     return 0
 
 
@@ -198,7 +199,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     url = storage_for(args)
     paths = [str(Path(p).resolve()) for p in args.path]
     options = WorkerOptions(
-        args.session, url, args.auto_approve, args.gpu, search_path=paths, settings=args.settings
+        args.session,
+        url,
+        args.auto_approve,
+        args.gpu,
+        search_path=paths,
+        settings=args.settings,
+        resume=True,  # the resume `sprintopt stop` names
     )
     return run_worker(options)
 
@@ -264,14 +271,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"({DEMO_SPEC.name}), {args.workers} workers, proposals auto-approved\n"
     )
     code = cmd_run(ns)
-    session = SessionReader.open_readonly(name, storage_for(ns, name), args.settings)
+    url = storage_for(ns, name)
+    session = SessionReader.open_readonly(name, url, args.settings)
     print()
     print(format_status(session_view(session)))
-    print(f"\nthe session lives in sessions/{name}.db; look at it with:")
+    print(f"\nthe session lives in {mask_url(url)}; look at it with:")
     print(f"  sprintopt attach {name}      (the terminal app; q quits)")
     print(f"  sprintopt status {name}")
     print(f"  sprintopt export {name} --format csv -o {name}.csv")
-    print(f"  optuna-dashboard sqlite:///sessions/{name}.db   (if you have it installed)")
+    print(f"  optuna-dashboard {mask_url(url)}   (if you have it installed)")
     return code
 
 
