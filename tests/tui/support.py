@@ -1,4 +1,4 @@
-"""Helpers for the app's tests: sessions built in this process, and Pilot waits."""
+"""Helpers for the app's tests: sessions built in this process, Pilot waits, what the app said."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from engine.session import Session
 from engine.spec import load_spec
 from engine.worker import Worker, WorkerOptions
+from tui.screens.confirm import ConfirmScreen
 
 # Three kinds of parameter, and a top-4 small enough that the advisor cuts and drops.
 EXTRA = """
@@ -53,12 +56,22 @@ def step_until(sd, session: Session, done: Callable[[], bool], limit: int = 500)
         worker.session.store.close()
 
 
-async def until(pilot: Pilot, predicate: Callable[[], object], timeout: float = 20) -> None:
+#: A sleep ends a little late and a clock read lands a little early: what a wait past the
+#: yes/no box's guard adds, so the key is read after the guard by the app's clock too.
+CLOCK_SLACK = 0.05
+
+
+async def until(
+    pilot: Pilot,
+    predicate: Callable[[], object],
+    timeout: float = 20,
+    what: str = "the app did not get there",
+) -> None:
     """Let the app run until ``predicate()`` holds (polls happen in threads)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
+            raise AssertionError(f"{what} within {timeout:g} s")
         await pilot.pause(0.05)
 
 
@@ -91,10 +104,53 @@ async def settle(pilot: Pilot, timeout: float = 10) -> None:
         last = shot
 
 
-async def confirm(pilot: Pilot, answer: str = "y") -> None:
-    """Answer the open yes/no box, after the moment in which it ignores typeahead."""
-    from tui.screens.confirm import ConfirmScreen
+async def past_guard(pilot: Pilot) -> None:
+    """Let the moment pass in which a yes/no box just shown ignores keys (typeahead)."""
+    await pilot.pause(ConfirmScreen.GUARD_SECONDS + CLOCK_SLACK)
 
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    await pilot.pause(ConfirmScreen.GUARD_SECONDS + 0.05)
-    await pilot.press(answer)
+
+async def confirm(pilot: Pilot, answer: str = "y", timeout: float = 20) -> None:
+    """Answer the open yes/no box as an operator does: once it has been up for its guard, and
+    again if the guard still ignored the key (it counts from when the app notes the box
+    painted, which on a loaded machine comes late)."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="no yes/no box opened")
+    box = app.screen
+    assert isinstance(box, ConfirmScreen)
+    reached = keys_reaching(box)
+    deadline = time.monotonic() + timeout
+    while box in app.screen_stack:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the box ignored {answer!r} {len(reached)} times")
+        await past_guard(pilot)
+        tries = len(reached)
+        await pilot.press(answer)
+        await until(pilot, lambda n=tries: len(reached) > n, what=f"{answer!r} never got there")
+
+
+def keys_reaching(box: ConfirmScreen) -> list[bool]:
+    """Every y (True) or n (False) that reaches ``box`` from now on, whether it answered the
+    box or the guard ignored it: what shows a key was handled, not lost on its way."""
+    reached: list[bool] = []
+    answer = box.action_answer
+
+    def recording(yes: bool) -> None:
+        reached.append(yes)
+        answer(yes)
+
+    box.action_answer = recording  # type: ignore[method-assign]
+    return reached
+
+
+def said(app: App) -> list[str]:
+    """What the app tells the operator from now on: every ``notify`` message, in order, kept
+    (the toasts on the screen expire)."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, **kwargs: Any) -> None:
+        messages.append(message)
+        notify(message, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return messages

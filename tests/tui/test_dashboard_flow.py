@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable
 
 from engine.read.model import trial_rows
-from tests.tui.support import run, type_text, until
+from tests.tui.support import run, said, type_text, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -132,8 +132,7 @@ def test_a_small_terminal_is_told_so(awaiting):
             notice = screen.query_one("TooSmall")
             assert notice.display and "needs at least 80×24" in str(notice.render())
             await pilot.resize_terminal(80, 24)
-            await pilot.pause(0.1)
-            assert not notice.display
+            await until(pilot, lambda: not notice.display)
 
     run(flow)
 
@@ -142,9 +141,11 @@ class _AwaySource(EngineSource):
     """The storage goes away after the first poll, then comes back when the test says."""
 
     away = False
+    failed_polls = 0
 
     def dashboard(self, sprint=None):
         if self.away:
+            self.failed_polls += 1
             raise OperationalError("SELECT 1", {}, Exception("connection refused [simulated]"))
         return super().dashboard(sprint)
 
@@ -153,6 +154,7 @@ def test_an_unreachable_storage_is_said_once_and_shown_until_it_is_back(awaiting
     sd, _ = awaiting
     source = _AwaySource(sd.name, sd.url)
     app = create_app(sd.name, sd.url, source=source, poll_seconds=0.1)
+    notices = said(app)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -164,9 +166,9 @@ def test_an_unreachable_storage_is_said_once_and_shown_until_it_is_back(awaiting
             said = str(banner.render())
             assert "cannot read the storage since" in said and "keeps trying" in said
             assert "connection refused [simulated]" in said
-            before = len(app._notifications)
-            await pilot.pause(0.5)  # several failed polls: said once, not once per poll
-            assert len(app._notifications) == before and app.is_running
+            await until(pilot, lambda: source.failed_polls > 3)
+            told = [m for m in notices if "storage is unreachable" in m]
+            assert len(told) == 1 and app.is_running, notices  # said once, not once per poll
             source.away = False
             await until(pilot, lambda: not banner.display)
 

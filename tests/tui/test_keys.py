@@ -8,7 +8,16 @@ from textual.widgets import DataTable
 
 from engine.session import Session
 from tests.conftest import SessionDir, write_spec
-from tests.tui.support import EXTRA, burst, create, run, step_until, until
+from tests.tui.support import (
+    EXTRA,
+    burst,
+    create,
+    keys_reaching,
+    past_guard,
+    run,
+    step_until,
+    until,
+)
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -82,16 +91,17 @@ def test_sprint_keys_in_a_burst_each_move_one_sprint(tmp_path):
 def test_help_scrolls_a_line_per_key_in_a_burst(awaiting):
     sd, _ = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    downs, ups = 5, 2  # one line each
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await _dashboard(app, pilot)
-            burst(app, ("question_mark", "?"), *[("down", None)] * 5)
+            burst(app, ("question_mark", "?"), *[("down", None)] * downs)
             await until(pilot, lambda: isinstance(app.screen, HelpScreen))
             view = app.screen.view
-            await until(pilot, lambda: view.scroll_y == 5)
-            burst(app, ("k", "k"), ("k", "k"))
-            await until(pilot, lambda: view.scroll_y == 3)
+            await until(pilot, lambda: view.scroll_y == downs)
+            burst(app, *[("k", "k")] * ups)
+            await until(pilot, lambda: view.scroll_y == downs - ups)
 
     run(flow)
 
@@ -125,21 +135,23 @@ def test_the_yes_no_guard_starts_when_the_box_is_painted_not_mounted(monkeypatch
     held: list = []
     monkeypatch.setattr(ConfirmScreen, "call_after_refresh", lambda self, cb: held.append(cb))
     app = _Box()
+    box = ConfirmScreen("Accept?")
+    asked = keys_reaching(box)  # each key that reached the box, taken or not
     answers: list = []
 
     async def flow() -> None:
         async with app.run_test() as pilot:
-            app.push_screen(ConfirmScreen("Accept?"), answers.append)
+            app.push_screen(box, answers.append)
             await until(pilot, lambda: held)
-            await pilot.pause(ConfirmScreen.GUARD_SECONDS + 0.1)  # mounted long ago, not drawn
+            await past_guard(pilot)  # mounted a guard's length ago, and still not drawn
             await pilot.press("y")
-            await pilot.pause(0.1)
-            assert answers == [] and isinstance(app.screen, ConfirmScreen)
+            await until(pilot, lambda: len(asked) == 1)
+            assert isinstance(app.screen, ConfirmScreen)  # reached the box, which still asks
             held[0]()  # painted now
             await pilot.press("y")  # inside the guard, counted from the paint
-            await pilot.pause(0.1)
-            assert answers == []
-            await pilot.pause(ConfirmScreen.GUARD_SECONDS)
+            await until(pilot, lambda: len(asked) == 2)
+            assert isinstance(app.screen, ConfirmScreen)
+            await past_guard(pilot)
             await pilot.press("y")
             await until(pilot, lambda: answers == [True])
 

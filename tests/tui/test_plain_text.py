@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 from tests.conftest import SessionDir, write_spec
-from tests.tui.support import confirm, create, run, step_until, type_text, until
+from tests.tui.support import confirm, create, run, said, step_until, type_text, until
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -57,6 +57,7 @@ top_k = 4
 def test_brackets_from_the_spec_the_objective_and_the_operator_show_as_typed(tmp_path):
     sd = _session(tmp_path)
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    notices = said(app)
 
     def alive() -> None:
         assert app.is_running and app.return_code is None
@@ -68,7 +69,7 @@ def test_brackets_from_the_spec_the_objective_and_the_operator_show_as_typed(tmp
             )
             for key in ("2", "3", "v", "v", "1"):
                 await pilot.press(key)
-                await pilot.pause(0.1)
+                await pilot.pause()  # until the app is idle: the key and what it drew handled
                 alive()
             assert "[bold]" in app.export_screenshot()  # the trials table's opt column
             # A failed trial: its reason and attributes.
@@ -90,7 +91,7 @@ def test_brackets_from_the_spec_the_objective_and_the_operator_show_as_typed(tmp
             await pilot.press("ctrl+u")
             await type_text(pilot, "[x")  # not a choice: the refusal echoes it
             await pilot.press("enter")
-            await until(pilot, lambda: any("[x" in n.message for n in app._notifications))
+            await until(pilot, lambda: any("[x" in t for t in notices))
             alive()
             await pilot.press("n", "ctrl+u")
             await type_text(pilot, "[bold]x=[/]")

@@ -6,7 +6,17 @@ import pytest
 from textual import events
 
 from engine.read.model import trial_rows
-from tests.tui.support import burst, confirm, run, step_until, type_text, until
+from tests.tui.support import (
+    burst,
+    confirm,
+    keys_reaching,
+    past_guard,
+    run,
+    said,
+    step_until,
+    type_text,
+    until,
+)
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -124,6 +134,7 @@ def test_toggle_and_freeze_edit_the_draft_not_the_store(awaiting, key):
 def test_a_refused_edit_is_said_and_changes_nothing(awaiting, key, typed, message):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    notices = said(app)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -131,8 +142,8 @@ def test_a_refused_edit_is_said_and_changes_nothing(awaiting, key, typed, messag
             await pilot.press(key, "ctrl+u")
             await type_text(pilot, typed)
             await pilot.press("enter")
+            await until(pilot, lambda: any(message in m for m in notices), what=f"no {message!r}")
             assert not review.draft.edited
-            assert any(message in n.message for n in app._notifications)
 
     run(flow)
 
@@ -148,12 +159,13 @@ def test_typeahead_lands_in_the_prompt_and_never_confirms(awaiting):
             await pilot.press("down", "down")  # layers
             burst(app, ("e", "e"), ("ctrl+u", None), ("2", "2"), ("space", " "), ("6", "6"))
             burst(app, ("enter", "\r"))
-            await pilot.pause(0.3)
+            await until(pilot, lambda: review.draft.edited)
             layers = review.draft.space["layers"]
             assert (layers.low, layers.high) == (2, 6)
             burst(app, ("a", "a"), ("y", "y"))  # accept, and a "y" typed before the box showed
-            await pilot.pause(0.6)
-            assert isinstance(app.screen, ConfirmScreen)  # still asking: the "y" was too early
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await past_guard(pilot)  # long enough for a "y" to count: this one was too early
+            assert isinstance(app.screen, ConfirmScreen)  # still asking
             await pilot.press("n")
 
     run(flow)
@@ -171,10 +183,11 @@ def test_a_key_read_before_the_box_opened_never_answers_it_however_late_it_arriv
             early = events.Key("y", "y")  # read now, before the box exists
             await pilot.press("a")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.pause(ConfirmScreen.GUARD_SECONDS + 0.2)
-            app.post_message(early)  # handled only now, well past the guard
-            await pilot.pause(0.3)
-            assert isinstance(app.screen, ConfirmScreen)
+            asked = keys_reaching(app.screen)
+            await past_guard(pilot)
+            app.post_message(early)  # handled only now, past the guard
+            await until(pilot, lambda: asked == [True])
+            assert isinstance(app.screen, ConfirmScreen)  # reached the box, and it still asks
             await pilot.press("n")
 
     run(flow)

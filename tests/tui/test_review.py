@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from textual.command import CommandPalette
+from textual.widgets import OptionList
 
 from engine.errors import StaleProposalError
 from engine.session import Session
@@ -17,6 +18,7 @@ from tests.tui.support import (
     confirm,
     create,
     run,
+    said,
     step_until,
     type_text,
     until,
@@ -195,7 +197,7 @@ def test_a_review_decided_elsewhere_says_so_and_offers_no_decision(awaiting):
             assert "was rejected" in banner and "Nothing here can change it" in banner
             for key in ("a", "x", "space", "b", "F"):
                 await pilot.press(key)
-            await pilot.pause(0.2)
+            await pilot.pause()  # until the app is idle: every key handled
             assert app.screen is review  # no box opened, no prompt
             assert not review.prompt_open()
             await pilot.press("escape")  # the stale edits cannot be applied: no question
@@ -209,6 +211,7 @@ def test_a_review_decided_elsewhere_says_so_and_offers_no_decision(awaiting):
 def test_yes_in_a_box_opened_before_someone_else_decided_is_refused_and_said(awaiting):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=30)  # no poll notices it first
+    notices = said(app)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -219,8 +222,7 @@ def test_yes_in_a_box_opened_before_someone_else_decided_is_refused_and_said(awa
             await confirm(pilot, "y")
             await until(pilot, lambda: review.is_stale)
             assert app.screen is review
-            texts = [n.message for n in app._notifications]
-            assert any("already rejected by" in t for t in texts), texts
+            assert any("already rejected by" in t for t in notices), notices
 
     run(flow)
     assert [d.action for d in session.decisions()] == ["rejected"]
@@ -276,19 +278,24 @@ class _FailingSource(EngineSource):
 def test_a_decision_that_fails_is_shown_and_the_app_goes_on(awaiting):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, source=_FailingSource(sd.name, sd.url), poll_seconds=0.2)
+    notices = said(app)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             review = await open_review(app, pilot)
             await pilot.press("a")
             await confirm(pilot, "y")
-            await until(pilot, lambda: any("simulated" in n.message for n in app._notifications))
-            texts = [n.message for n in app._notifications]
-            assert any("recording the decision failed: RuntimeError" in t for t in texts)
+            await until(pilot, lambda: any("simulated" in t for t in notices))
+            assert any("recording the decision failed: RuntimeError" in t for t in notices)
             assert app.is_running and app.screen is review and not review.is_stale
 
     run(flow)
     assert session.decisions() == []
+
+
+def _highlighted(results: OptionList) -> str:
+    option = results.highlighted_option
+    return "" if option is None else str(option.prompt)
 
 
 def test_the_command_palette_offers_the_screens_actions(awaiting):
@@ -304,7 +311,8 @@ def test_the_command_palette_offers_the_screens_actions(awaiting):
             await pilot.press("ctrl+p")
             await until(pilot, lambda: isinstance(app.screen, CommandPalette))
             await type_text(pilot, "Budget")
-            await pilot.pause(0.5)
+            results = app.screen.query_one(OptionList)  # the palette's matches
+            await until(pilot, lambda: _highlighted(results).startswith("Budget"))
             await pilot.press("enter")
             await until(pilot, lambda: app.screen is review and review.prompt_open())
 
@@ -336,6 +344,7 @@ def test_a_parameter_fixed_in_the_spec_says_the_spec_must_change(tmp_path):
     step_until(sd, session, lambda: session.refresh().state == "awaiting")
     session.store.close()
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    notices = said(app)
 
     async def flow() -> None:
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
@@ -345,8 +354,8 @@ def test_a_parameter_fixed_in_the_spec_says_the_spec_must_change(tmp_path):
             table = review.query_one("#diff-data")
             table.move_cursor(row=names.index("width"))
             await pilot.press("e")
-            await until(pilot, lambda: app._notifications)
-            text = " ".join(n.message for n in app._notifications)
+            await until(pilot, lambda: any("fixed in the spec" in t for t in notices))
+            [text] = [t for t in notices if "fixed in the spec" in t]
             assert "fixed in the spec at 11.338" in text and "--" not in text
             row = next(r for r in review.draft.rows() if r.name == "width")
             assert row.draft == "= 11.338"

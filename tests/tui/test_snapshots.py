@@ -3,18 +3,26 @@
 The data comes from a real session built the same way every run; only what depends on the
 clock (event times, pace, live workers, trial times) is pinned, so the pictures are stable.
 Update them after a deliberate layout change with ``pytest tests/tui --snapshot-update``.
+
+They are pictures of what one Textual version draws: another may draw other pixels (a border,
+a glyph, a colour) with the layout unchanged. The version they were made with is kept beside
+them; with another installed they are not compared (CI fails, a desk skips) until regenerated.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
 from engine.read.views import Dashboard, TrialDetail
+from tests.services import missing, needs
 from tests.tui.support import settle, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
@@ -22,9 +30,28 @@ from tui.screens.proposal import ProposalScreen
 from tui.screens.trial import TrialScreen
 from tui.source import EngineSource
 
-pytest.importorskip("pytest_textual_snapshot")
+if importlib.util.find_spec("pytest_textual_snapshot") is None:  # a dev dependency
+    pytestmark = needs(False, "pytest-textual-snapshot", "pip install -e '.[dev]'")
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
+#: The Textual version the pictures were made with; ``--snapshot-update`` rewrites it.
+MADE_WITH = Path(__file__).parent / "__snapshots__" / "textual-version"
+
+
+@pytest.fixture(autouse=True)
+def _made_with_this_textual(request):
+    installed = version("textual")
+    if request.config.getoption("update_snapshots", default=False):
+        MADE_WITH.write_text(f"{installed}\n")
+        return
+    made = MADE_WITH.read_text().strip()
+    if made != installed:
+        why = (
+            f"the snapshots were made with Textual {made} and Textual {installed} is installed: "
+            "look at the pictures it draws, then regenerate them with "
+            "`pytest tests/tui/test_snapshots.py --snapshot-update` (which records the version)"
+        )
+        missing(why)
 
 
 @pytest.fixture(autouse=True)
