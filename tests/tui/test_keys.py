@@ -4,7 +4,7 @@ box's guard, and the too-small notice after the terminal grows back."""
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from engine.session import Session
 from tests.conftest import SessionDir, write_spec
@@ -154,6 +154,25 @@ def test_the_yes_no_guard_starts_when_the_box_is_painted_not_mounted(monkeypatch
             await past_guard(pilot)
             await pilot.press("y")
             await until(pilot, lambda: answers == [True])
+
+    run(flow)
+
+
+def test_the_yes_no_box_says_when_it_starts_to_listen():
+    app = _Box()
+    box = ConfirmScreen("Accept?")
+
+    def keys_line() -> str:
+        return str(box.query_one("#confirm-keys", Static).render())
+
+    async def flow() -> None:
+        async with app.run_test() as pilot:
+            app.push_screen(box)
+            await until(pilot, lambda: box.is_mounted)
+            assert keys_line() == ConfirmScreen.WAITING
+            await until(pilot, lambda: keys_line() == ConfirmScreen.READY, what="never listened")
+            await pilot.press("y")  # seen listening: the key counts
+            await until(pilot, lambda: box not in app.screen_stack, what="y did not answer")
 
     run(flow)
 

@@ -105,10 +105,12 @@ class Tmux:
         the app notes the box painted, which on a loaded machine comes after we see it). The
         screen that showed the box. Only for an ``answer`` that does nothing behind the box:
         one sent as the box goes is read by the screen under it."""
-        screen = self.wait_for(question)
+        screen = self.wait_until(
+            lambda s: question in s and ConfirmScreen.READY in s, f"{question!r}, listening"
+        )
         deadline = time.monotonic() + ANSWER_SECONDS
         while True:
-            time.sleep(ConfirmScreen.GUARD_SECONDS + CLOCK_SLACK)
+            time.sleep(CLOCK_SLACK)  # the line changes just as the guard ends: a hair after
             self.keys(answer)
             gone, last = self._read_until(lambda s: question not in s, REPAINT_SECONDS)
             if gone:

@@ -3,7 +3,8 @@
 Keys read before the box was first drawn, or in the moment after, are ignored: they were typed
 before the operator could read the question (typeahead over a slow link, or a loaded machine
 that mounts the box well before it paints it), and a stray "y" in a note must not accept a
-proposal.
+proposal. The keys line says when the box starts to listen ("y: yes    n: no" replaces
+"keys typed ahead are ignored"), so an operator (and a test) sees when a key will count.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     GUARD_SECONDS = 0.4
+    WAITING = "(keys typed ahead are ignored)"
+    READY = "y: yes    n: no"
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -37,7 +40,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(self.question, id="confirm-question", markup=False)
-            yield Static("y: yes    n: no", id="confirm-keys", markup=False)
+            yield Static(self.WAITING, id="confirm-keys", markup=False)
 
     def on_mount(self) -> None:
         # After the refresh that paints the box, not at mount: under load the two are apart.
@@ -45,6 +48,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def _painted(self) -> None:
         self._drawn = event_clock()
+        self.set_timer(self.GUARD_SECONDS, self._listening)
+
+    def _listening(self) -> None:
+        self.query_one("#confirm-keys", Static).update(self.READY)
 
     def action_answer(self, yes: bool) -> None:
         # Judged by when the key was read, not when it is handled: on a busy machine a key
