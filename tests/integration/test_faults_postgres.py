@@ -76,10 +76,26 @@ def _check_after_the_fault(sd, name: str, before: dict[int, tuple]) -> str:
         assert "Storage" not in str(t.user_attrs.get(FAIL_REASON, "")), t.user_attrs
     after = _completed(name)
     assert all(after[n] == v for n, v in before.items())  # nothing finished lost or changed
-    wait_for(lambda: _all_left(name), timeout=60)  # every worker lived to the end and left
-    logs = "".join(p.read_text() for p in (sd.path / "sessions" / f"{name}.logs").glob("*.log"))
+    logs_dir = sd.path / "sessions" / f"{name}.logs"
+    try:  # every worker lived to the end and left
+        wait_for(lambda: _all_left(name), timeout=60, what="every worker to mark itself stopped")
+    except AssertionError as exc:  # say which did not, and what their logs say
+        raise AssertionError(f"{exc}: {_workers(name)}\n{_logs(logs_dir)}") from None
+    logs = _logs(logs_dir)
     assert logs.count("exits") == WORKERS and "Traceback" not in logs, logs
     return logs
+
+
+def _logs(folder) -> str:
+    return "".join(p.read_text() for p in sorted(folder.glob("*.log")))
+
+
+def _workers(name: str) -> list[tuple[int, int, object]]:
+    session = Session.open(name, URL, readonly=True)
+    try:
+        return [(w.id, w.pid, w.stopped_at) for w in session.store.workers(session.record.id)]
+    finally:
+        session.store.close()
 
 
 def _all_left(name: str) -> bool:
