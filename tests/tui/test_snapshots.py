@@ -35,7 +35,7 @@ if importlib.util.find_spec("pytest_textual_snapshot") is None:  # a dev depende
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 #: The Textual version the pictures were made with; ``--snapshot-update`` rewrites it.
-MADE_WITH = Path(__file__).parent / "__snapshots__" / "textual-version"
+MADE_WITH = Path(__file__).parent / "snapshots-textual-version"  # beside, not in, syrupy's folder
 
 
 @pytest.fixture(autouse=True)
