@@ -70,7 +70,11 @@ def is_storage_fault(exc: BaseException) -> bool:
         "InterfaceError",
     ):
         return True
-    cause = exc.__cause__ or exc.__context__
+    # Only an explicit cause (``raise ... from fault``) is followed. An error raised while a
+    # fault was being handled (the storage's answer once it is back, such as "this trial has
+    # already finished", or a bug in the recovery) is not itself a fault: taken for one, it
+    # would be retried for ever.
+    cause = exc.__cause__
     return cause is not None and cause is not exc and is_storage_fault(cause)
 
 

@@ -109,13 +109,21 @@ def _run_trial(ctx: TrialContext) -> Outcome:
             mine = holds_slot(trial.number, trials, handed_back, plan.budget)
             if mine:
                 _label(trial, ctx)
+            cut_off = None
         except Exception as exc:
             if not is_storage_fault(exc):
                 raise
+            cut_off = describe(exc)
+        if cut_off is not None:  # (outside the handler: what follows is not part of the fault)
             # Cut off between the ask and the objective: hand the trial back once the storage
             # answers, rather than leave it to a reaper as if its worker had died under it.
-            why = f"storage error before the objective: {describe(exc)}; re-queued"
-            _hand_back(ctx, trial, start, why, "storage")
+            _hand_back(
+                ctx,
+                trial,
+                start,
+                f"storage error before the objective: {cut_off}; re-queued",
+                "storage",
+            )
             return "handed_back"
         if not mine:
             ctx.patiently(lambda: trial.set_user_attr(OVER_BUDGET, True))

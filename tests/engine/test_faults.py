@@ -8,10 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import optuna
 import pytest
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from sqlalchemy.exc import OperationalError
 
@@ -91,6 +93,29 @@ def test_storage_faults_are_told_from_bugs_and_damage():
         "the disk holding the database is full: free some space"
     )
     assert person_needed(_fault("database is locked")) is None
+
+
+def test_only_an_explicit_cause_makes_an_error_a_storage_fault():
+    def raised_while_handling(error: Exception) -> Exception:
+        try:
+            try:
+                raise _fault("server closed the connection unexpectedly")
+            except OperationalError:
+                raise error  # noqa: B904 (the implicit chaining is what is tested)
+        except Exception as exc:
+            return exc
+
+    # The storage's answer once it is back, and a bug in the recovery, are not faults...
+    answer = UpdateFinishedTrialError("Trial#13 has already finished and can not be updated.")
+    assert not is_storage_fault(raised_while_handling(answer))
+    assert not is_storage_fault(raised_while_handling(KeyError("bug")))
+    # ...and patiently hands them to the caller instead of retrying them for ever.
+    with pytest.raises(UpdateFinishedTrialError):
+        patiently(lambda: (_ for _ in ()).throw(raised_while_handling(answer)), Outage())
+    # A fault wrapped on purpose still is one.
+    wrapped = RuntimeError("report failed")
+    wrapped.__cause__ = _fault("server closed the connection unexpectedly")
+    assert is_storage_fault(wrapped)
 
 
 def test_patiently_waits_with_a_capped_backoff_and_says_when_it_is_back(caplog):
@@ -298,6 +323,38 @@ def test_a_cut_between_the_ask_and_the_objective_hands_the_trial_back_at_once(
     (back,) = [r for r in rows if r.state == "retried"]
     assert "before the objective" in back.reason
     assert sum(r.state == "complete" for r in rows) == 2
+
+
+def test_a_cut_before_the_objective_whose_trial_a_reaper_failed_meanwhile_goes_on(
+    session_dir, monkeypatch
+):
+    """Box A handed the trial back while this worker was cut off: its answer ends the trial."""
+    sd, session = _dir(session_dir, "quadratic", trials=2)
+    worker = Worker(_options(sd))
+    real = runner._label
+    cuts = iter([True])
+
+    def cut_and_reaped(trial, ctx):
+        if next(cuts, False):
+            study = session.study(session.current())
+            (frozen,) = [t for t in study.get_trials() if t.number == trial.number]
+            study.tell(frozen.number, state=TrialState.FAIL)  # a reaper's fail and re-queue
+            session.requeue(study, study.get_trials()[frozen.number], "stale")
+            raise _fault("server closed the connection unexpectedly")
+        return real(trial, ctx)
+
+    monkeypatch.setattr(runner, "_label", cut_and_reaped)
+    worker.outage.first = 0.01
+    done = threading.Event()
+    threading.Thread(
+        target=lambda: (worker.run(handle_signals=False), done.set()), daemon=True
+    ).start()
+    if not done.wait(60):
+        worker.stopping = True
+        raise AssertionError("the worker kept retrying the storage's answer as if it were a fault")
+    rows = trial_rows(session)
+    assert sum(r.state == "complete" for r in rows) == 2
+    assert [r.state for r in rows].count("retried") == 1
 
 
 def test_a_reap_cut_short_before_its_re_queue_is_handed_back_before_the_sprint_closes(
