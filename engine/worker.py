@@ -122,7 +122,8 @@ class Worker:
             except Exception:  # the database is busy: the next beat will do
                 pass
 
-    def run(self, handle_signals: bool = True) -> int:
+    def run(self, handle_signals: bool = True, until: Callable[[], bool] | None = None) -> int:
+        """Work until the session ends or a stop is asked for (or ``until()`` holds), then leave."""
         if handle_signals:
             self.install_signals()
         threading.Thread(target=self._keep_alive, daemon=True).start()
@@ -130,7 +131,7 @@ class Worker:
             "worker %d joined session %s on %s", self.id, self.opts.name, mask_url(self.opts.url)
         )
         try:
-            while not self.stopping and self._turn():
+            while not self.stopping and not (until is not None and until()) and self._turn():
                 pass
         except StopRequested:
             log.info("worker %d stopped; its running trial was re-queued", self.id)

@@ -24,6 +24,7 @@ from optuna.study import StudyDirection
 from optuna.trial import TrialState
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
+from engine.objective import Fidelity
 from engine.optuna_internals import (
     HEARTBEAT_WARNING,
     OPTUNA_TABLES,
@@ -45,6 +46,9 @@ from engine.optuna_internals import (
     stored_time,
     trial_state_is,
 )
+from engine.read.prunes import bracket_of
+from engine.space import FloatParam, Space
+from engine.sprint import SprintPlan
 from engine.store import Store
 
 
@@ -216,6 +220,29 @@ def test_hyperband_bracket_is_the_one_optunas_pruner_assigns(min_r, max_r, rf):
             assert hyperband_bracket(name, number, min_r, max_r, rf) == pruner._get_bracket_id(
                 study, trial
             ), (name, number)
+
+
+@pytest.mark.parametrize(
+    ("epochs", "min_resource", "rf"), [(9, 1, 3), (4, 2, 2), (3, 5, 3), (27, 3, 3), (1, 1, 2)]
+)
+def test_a_sprints_brackets_are_the_ones_its_own_pruner_assigns(epochs, min_resource, rf):
+    # bracket_of reads the plan as make_pruner does (a floor above the epochs is clipped).
+    plan = SprintPlan(
+        name="scout",
+        space=Space((FloatParam("x", 0.0, 1.0),)),
+        fidelity=Fidelity(amount=epochs),
+        sampler="random",
+        pruner="hyperband",
+        budget=100,
+        min_resource=min_resource,
+        reduction_factor=rf,
+    )
+    pruner = plan.make_pruner()
+    pruner._try_initialization(None)  # with max_resource given, it reads no study
+    study = SimpleNamespace(study_name="t:2:scout")
+    for number in range(200):
+        trial = SimpleNamespace(number=number)
+        assert bracket_of(study.study_name, number, plan) == pruner._get_bracket_id(study, trial)
 
 
 @pytest.mark.parametrize(("min_r", "max_r", "rf"), [(1, 27, 3), (2, 16, 2), (1, 9, 3)])

@@ -42,18 +42,16 @@ def create(sd) -> Session:
     return Session.create_or_resume(spec, sd.spec.read_text(), sd.url, [str(sd.path)]).session
 
 
-def step_until(sd, session: Session, done: Callable[[], bool], limit: int = 500) -> None:
-    """Run a worker's loop in this process until ``done()``."""
+def step_until(sd, session: Session, done: Callable[[], bool], timeout: float = 60) -> None:
+    """Run a worker in this process until ``done()``; it then leaves as workers do."""
     worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]))
+    deadline = time.monotonic() + timeout
     try:
-        for _ in range(limit):
-            if done():
-                return
-            worker._step()
-        raise AssertionError("the session did not get there")
+        worker.run(handle_signals=False, until=lambda: done() or time.monotonic() > deadline)
     finally:
-        worker.session.store.touch_worker(worker.id, stopped=True)  # it leaves as workers do
         worker.session.store.close()
+    if not done():
+        raise AssertionError(f"the session did not get there within {timeout:g} s")
 
 
 #: A sleep ends a little late and a clock read lands a little early: what a wait past the

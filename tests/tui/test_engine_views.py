@@ -12,7 +12,6 @@ from optuna.trial import TrialState
 from engine.errors import SessionError
 from engine.operations import enqueue_copy, fail_trial, requeue_trial
 from engine.read.model import trial_rows
-from engine.read.prunes import bracket_of
 from engine.read.review import proposal_view
 from engine.read.views import Watch, find_sessions
 from engine.worker import Worker, WorkerOptions
@@ -37,18 +36,6 @@ def test_the_dashboard_view_matches_the_read_model(awaiting):
     assert values == sorted(values, reverse=True)  # minimising: never worse
     assert values[-1] == min(r.value for r in rows if r.value is not None)
     assert {c.state for c in charts.curves} == {"complete", "pruned"}
-
-
-def test_hyperband_brackets_are_optunas(awaiting):
-    sd, session = awaiting
-    sprint = session.current()
-    pruner = sprint.plan.make_pruner()
-    study = session.study(sprint)
-    pruner._try_initialization(study)  # Optuna's own bracket assignment, to compare with
-    for t in study.get_trials():
-        assert bracket_of(sprint.study_name, t.number, sprint.plan) == pruner._get_bracket_id(
-            study, t
-        )
 
 
 def test_the_proposal_view_lifts_the_advisors_evidence(awaiting):
