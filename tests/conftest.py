@@ -27,6 +27,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_service(available, reason): see tests/services.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from tests import services
+
+    services.serialise(items)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     from tests import services
 

@@ -17,9 +17,15 @@ def on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
-def needs(available: object, what: str, how: str) -> pytest.MarkDecorator:
-    """Mark tests that need ``what`` (given when ``available`` is true); ``how`` runs them."""
-    return getattr(pytest.mark, MARK)(bool(available), f"needs {what}: {how}")
+def needs(
+    available: object, what: str, how: str, shared: str | None = None
+) -> pytest.MarkDecorator:
+    """Mark tests that need ``what`` (given when ``available`` is true); ``how`` runs them.
+
+    Tests that name the same ``shared`` service run one after another on one pytest-xdist
+    worker (see :func:`serialise`): one of them may restart the server under the others.
+    """
+    return getattr(pytest.mark, MARK)(bool(available), f"needs {what}: {how}", shared=shared)
 
 
 def missing(reason: str) -> None:
@@ -37,8 +43,16 @@ def check(item: pytest.Item) -> None:
             missing(reason)
 
 
+def serialise(items: list[pytest.Item]) -> None:
+    """The conftest's collection hook: one xdist group per shared service (``--dist loadgroup``)."""
+    for item in items:
+        shared = {m.kwargs.get("shared") for m in item.iter_markers(MARK)} - {None}
+        for name in sorted(shared):
+            item.add_marker(pytest.mark.xdist_group(name=name))
+
+
 POSTGRES_HOW = "set SPRINTOPT_TEST_POSTGRES to a database URL (.ci/run starts a server on loopback)"
 
 
 def needs_postgres(url: str | None, what: str = "a PostgreSQL server") -> pytest.MarkDecorator:
-    return needs(url, what, POSTGRES_HOW)
+    return needs(url, what, POSTGRES_HOW, shared="postgresql")

@@ -26,3 +26,30 @@ def test_a_present_service_runs_the_test(monkeypatch, request):
     monkeypatch.setenv("CI", "true")
     assert services.needs("/usr/bin/tmux", "tmux", "install it").args[0] is True
     services.check(request.node)  # this test has no such mark: nothing happens
+
+
+class _Item:
+    """What serialise reads and writes of a collected test."""
+
+    def __init__(self, *marks: pytest.MarkDecorator) -> None:
+        self.marks = [m.mark for m in marks]
+
+    def iter_markers(self, name: str):
+        return (m for m in self.marks if m.name == name)
+
+    def add_marker(self, mark: pytest.MarkDecorator) -> None:
+        self.marks.append(mark.mark)
+
+
+def test_tests_of_one_shared_server_run_in_one_xdist_group():
+    items = {
+        "pg": _Item(services.needs_postgres("postgresql://x")),
+        "restarts": _Item(services.needs(True, "a server", "how", shared="postgresql")),
+        "tmux": _Item(services.needs(True, "tmux", "how")),
+        "plain": _Item(),
+    }
+    services.serialise(list(items.values()))
+    groups = {
+        k: [m.kwargs["name"] for m in i.iter_markers("xdist_group")] for k, i in items.items()
+    }
+    assert groups == {"pg": ["postgresql"], "restarts": ["postgresql"], "tmux": [], "plain": []}

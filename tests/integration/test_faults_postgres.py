@@ -27,6 +27,7 @@ pytestmark = needs(
     "a PostgreSQL server it may restart",
     "set SPRINTOPT_TEST_POSTGRES to its URL and SPRINTOPT_TEST_PG_RESTART to a command that "
     "restarts it (.ci/run does both)",
+    shared="postgresql",  # it restarts the server: no other test of it runs meanwhile
 )
 
 WORKERS = 3
