@@ -17,7 +17,6 @@ __version__ = "0.1.0"  # the package's version (pyproject reads it from here)
 if TYPE_CHECKING:
     from engine.advisor.changes import space_changes
     from engine.decision import (
-        EDIT_FLAGS,
         DropChoice,
         Edit,
         Freeze,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
         parse_edits,
         whole,
     )
+    from engine.edit_flags import EDIT_FLAGS
     from engine.errors import (
         DecisionError,
         SessionError,
@@ -99,7 +99,6 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.advisor.changes": ("space_changes",),
     "engine.decision": (
         "DropChoice",
-        "EDIT_FLAGS",
         "Edit",
         "Freeze",
         "RestoreChoice",
@@ -115,6 +114,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "number",
         "whole",
     ),
+    "engine.edit_flags": ("EDIT_FLAGS",),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
     "engine.read.reader": ("SessionReader",),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),

@@ -6,12 +6,13 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-
 from engine.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,6 +57,11 @@ def _secrets(url: str) -> set[str]:
 
 def parse_url(url: str) -> URL:
     """The storage URL, parsed; :class:`StoreError` saying what to write for one we cannot use."""
+    # SQLAlchemy loads here, not at import: masking a URL (the command line's help, `status`'s
+    # messages) needs none of it.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     scheme, _, rest = url.partition("://")
     if scheme.split("+")[0] == "sqlite" and rest and not rest.startswith("/"):
         raise StoreError(

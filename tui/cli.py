@@ -3,50 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Only what the parser and `main` need, all of it light: `sprintopt --help` (and a command's
+# --help) loads none of SQLAlchemy, Optuna, pydantic or NumPy. Each command imports the rest of
+# the engine when it runs (tests/integration/test_cli_imports.py).
 from engine import (
     STORAGE_ENV,
-    Session,
-    SessionReader,
     SessionState,
-    SessionView,
     Settings,
-    Spec,
     SprintoptError,
     StoreError,
-    WorkerOptions,
     __version__,
-    check_name,
-    describe,
-    find_sessions,
-    is_storage_fault,
     mask_url,
-    parse_spec,
-    pid_alive,
-    quiet_optuna,
-    read_spec_text,
-    resolve_objective,
-    run_worker,
-    session_view,
     shown,
-    signal_workers,
-    start_workers,
-    storage_summary,
-    to_csv,
-    to_json,
-    trial_rows,
-    troubles,
-    write_export,
 )
 from tui.decide import add_decision_commands
 from tui.text import format_sessions, format_status
+
+if TYPE_CHECKING:
+    from engine import Session, SessionView, Spec
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
 #: More worker processes than this on one box is a typo, not a plan.
@@ -58,6 +40,8 @@ GPU_ID = re.compile(r"^(\d{1,4}|(GPU|MIG)-[0-9A-Za-z-]{1,80})$")
 def storage_for(args: argparse.Namespace, name: str | None = None) -> str:
     """The storage of session ``name`` (default: the command's): ``--storage``, else
     $SPRINTOPT_STORAGE, else ``sessions/<name>.db`` here."""
+    from engine import check_name
+
     settings: Settings = args.settings
     return settings.storage_for(check_name(name or args.session), args.storage)
 
@@ -86,6 +70,15 @@ def short_time_limits(spec: Spec) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from engine import (
+        Session,
+        check_name,
+        parse_spec,
+        read_spec_text,
+        resolve_objective,
+        start_workers,
+    )
+
     # Everything the user typed is checked before anything is written (sessions/ included).
     name = check_name(args.name) if args.name else None
     spec_path = Path(args.spec)
@@ -137,6 +130,8 @@ def _storage_flag(args: argparse.Namespace) -> str:
 
 def follow(session: Session, auto_approve: bool, pids: list[int], interval: float = 1.0) -> int:
     """Print one progress line per change until the session finishes or awaits a decision."""
+    from engine import pid_alive, session_view
+
     last = ""
     while True:
         view = session_view(session)
@@ -162,6 +157,8 @@ def follow(session: Session, auto_approve: bool, pids: list[int], interval: floa
 
 def _await_exit(pids: list[int], timeout: float = 10.0) -> None:
     """Give the workers a moment to notice the end, so a summary shows them gone."""
+    from engine import pid_alive
+
     deadline = time.monotonic() + timeout
     while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -189,12 +186,18 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    from engine import find_sessions
+
     settings: Settings = args.settings
     print(format_sessions(find_sessions(None, args.storage or settings.storage)))
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from engine import WorkerOptions, run_worker
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
     url = storage_for(args)
     paths = [str(Path(p).resolve()) for p in args.path]
@@ -212,6 +215,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     # A reader: never takes the write lock, never reaps (workers and `run` do that).
+    from engine import SessionReader, session_view, storage_summary, troubles
+
     url = storage_for(args)
     settings: Settings = args.settings
     try:
@@ -226,10 +231,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def open_session(args: argparse.Namespace) -> Session:
+    from engine import Session
+
     return Session.open(args.session, storage_for(args), settings=args.settings)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    from engine import signal_workers
+
     session = open_session(args)
     session.store.request_stop(session.record.id)
     if args.now:
@@ -242,6 +251,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from engine import SessionReader, to_csv, to_json, trial_rows, write_export
+
     session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
     rows = trial_rows(session)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
@@ -254,6 +265,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from engine import SessionReader, session_view
+
     name = args.name or time.strftime("demo-%Y%m%d-%H%M%S")
     ns = argparse.Namespace(
         spec=str(DEMO_SPEC),
@@ -420,12 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    quiet_optuna()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help, --version and usage errors exit here
     if args.command is None:  # `sprintopt` alone: what it can do, not a usage error
         parser.print_help()
         return 0
+    from engine import quiet_optuna  # each command opens a session: Optuna loads anyway
+
+    quiet_optuna()
     try:
         args.settings = Settings.from_environ()  # read once here, passed down
         return int(args.func(args))
@@ -443,6 +458,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
+        from engine import describe, is_storage_fault
+
         if not is_storage_fault(exc):
             raise
         print(f"error: the storage failed under this command: {describe(exc)}", file=sys.stderr)

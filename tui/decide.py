@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from engine import (
-    EDIT_FLAGS,
-    Action,
-    Session,
-    SessionError,
-    SprintPlan,
-    StaleProposalError,
-    apply_edits,
-    parse_edits,
-)
-from tui.proposal_text import plan_diff, render_proposal
+# The parser needs only these: `sprintopt approve --help` loads nothing of the runtime; the
+# commands import the rest when they run.
+from engine import EDIT_FLAGS, SessionError, StaleProposalError
 
-Opener = Callable[[argparse.Namespace], Session]
+if TYPE_CHECKING:
+    from engine import Session, SprintPlan
+
+Opener = Callable[[argparse.Namespace], "Session"]
 
 
 class _Edit(argparse.Action):
@@ -50,6 +46,8 @@ def _closed_plan(session: Session, after: int) -> SprintPlan:
 
 
 def cmd_propose(args: argparse.Namespace, open_session: Opener) -> int:
+    from tui.proposal_text import render_proposal
+
     session = open_session(args)
     proposal = session.open_proposal()
     if proposal is None:
@@ -71,6 +69,9 @@ def cmd_propose(args: argparse.Namespace, open_session: Opener) -> int:
 
 
 def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
+    from engine import Action, apply_edits, parse_edits
+    from tui.proposal_text import plan_diff
+
     session = open_session(args)
     proposal = session.open_proposal()
     if proposal is None:
@@ -103,6 +104,8 @@ def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
 
 
 def cmd_history(args: argparse.Namespace, open_session: Opener) -> int:
+    from tui.proposal_text import plan_diff
+
     session = open_session(args)
     proposals = {p.id: p for p in session.store.proposals(session.record.id)}
     decisions = session.decisions()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine import SessionSummary, SessionView, mask_url
+from engine import mask_url
+
+if TYPE_CHECKING:
+    from engine import SessionSummary, SessionView
 
 
 def _fmt(value: Any) -> str:
