@@ -43,6 +43,7 @@ A_WORKERS = 2
 B_WORKERS = 2
 BUDGET = 32
 BOX_B = "box-b"
+B_STEP_SECONDS = 2.0  # box A's take 0.4 s
 T = TypeVar("T")
 
 
@@ -81,12 +82,22 @@ def _completed(session: Session) -> dict[int, tuple]:
     return {r.number: (r.params, r.value) for r in trial_rows(session) if r.state == "complete"}
 
 
+def _box_b_dir(sd: conftest.SessionDir) -> Path:
+    """Box B's own copy of the objective, whose steps take longer than box A's: box B has a
+    trial running for the cut to catch nearly all the time, however loaded the machine."""
+    folder = sd.path / "box-b"
+    folder.mkdir(exist_ok=True)
+    (folder / "objs.py").write_text((sd.path / "objs.py").read_text())
+    (folder / "slow").write_text(str(B_STEP_SECONDS))
+    return folder
+
+
 def _start_box_b(sd: conftest.SessionDir, name: str, url: str, i: int) -> subprocess.Popen:
     env = {**conftest.test_env(), HOST_ENV: BOX_B, "PYTHONUNBUFFERED": "1"}
     with (sd.path / f"box-b-{i}.log").open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "tui.cli", "worker", name, "--storage", url],
-            cwd=sd.path,  # the objective (objs.py) is imported from the working directory
+            cwd=_box_b_dir(sd),  # the objective (objs.py) is imported from the working directory
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -130,7 +141,7 @@ def _cut_off_box_b(
         if at_cut:
             break
         proxy.restore()
-        wait_for(lambda: _look(name, _b_running), timeout=30)
+        wait_for(lambda: _look(name, _b_running), timeout=90, what="box B to run a trial again")
     assert at_cut, "box B never had a trial running at the cut"
     # The cut lasts until box A's reaper has handed box B's running trials back (their
     # heartbeats go stale after the grace period); box B cannot have reached the storage meanwhile.
