@@ -27,11 +27,13 @@ from engine.attrs import (
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, StaleProposalError, StoreError
 from engine.hosts import this_host
+from engine.optuna_internals import fixed_params
 from engine.read.reader import SessionReader
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
     SprintRecord,
+    now,
 )
 from engine.settings import Settings
 from engine.spec import Spec
@@ -75,7 +77,7 @@ class Session(SessionReader):
         session = cls(store, store.session(name))
         if reap and not readonly:
             session.reap()
-            session.recover_setup()
+            session.recover_setup(stuck_after=store.settings.grace_period)
         return session
 
     @classmethod
@@ -96,7 +98,7 @@ class Session(SessionReader):
             session = cls(store, record)
             store.request_stop(record.id, False)
             session.reap()
-            session.recover_setup()
+            session.recover_setup(stuck_after=store.settings.grace_period)
             return Opened(session, created=False)
         first = study_name(spec.session.name, 1, spec.sprints[0].name)
         foreign = store.foreign_study(first, spec.session.name, spec.session.direction)
@@ -195,11 +197,23 @@ class Session(SessionReader):
                 attrs[DEATHS] = deaths
             study.enqueue_trial(trial.params, user_attrs=attrs, skip_if_exists=False)
 
-    def recover_setup(self, sprint: SprintRecord | None = None) -> None:
-        """Finish creating a sprint whose study or carry-over was not yet set up (idempotent)."""
+    def recover_setup(
+        self, sprint: SprintRecord | None = None, stuck_after: float | None = None
+    ) -> None:
+        """Set up a sprint in setup: its study, its carry-over (idempotent).
+
+        One process does it: it claims the sprint first (:meth:`Store.claim_setup`), and one
+        that loses the claim leaves the setup to the winner. Who created the sprint (a decision,
+        a new session) sets it up at once; anyone else passes ``stuck_after`` (seconds) and
+        takes over only a setup that long unfinished, as when its process died in the middle.
+        """
         sprint = sprint or self.current()
         if sprint is None or sprint.state != SprintState.SETUP:
             return
+        if stuck_after is not None and now() - sprint.started_at < timedelta(seconds=stuck_after):
+            return  # its creator is setting it up
+        if not self.store.claim_setup(sprint.id, sprint.started_at):
+            return  # another process claimed it first
         storage = self.store.optuna_storage(self._on_stale_trial)
         direction = self.spec.session.direction
         foreign = self.store.foreign_study(sprint.study_name, self.name, direction)
@@ -211,11 +225,16 @@ class Session(SessionReader):
         study.set_user_attr("sprintopt.session", self.name)
         study.set_user_attr(SPRINT, sprint.number)
         study.set_user_attr(FIDELITY, sprint.plan.fidelity.to_dict())
-        if not study.get_trials(deepcopy=False):
-            for params in self._carry_over_for(sprint):
+        trials = study.get_trials(deepcopy=False)
+        # What a setup cut short had enqueued is not enqueued again.
+        carried = [fixed_params(t) for t in trials if t.user_attrs.get(CARRIED)]
+        for params in self._carry_over_for(sprint):
+            if params in carried:
+                carried.remove(params)
+            else:
                 study.enqueue_trial(params, user_attrs={CARRIED: True})
-            if self.spec.advisor.mix_fidelities:
-                self._add_history(study, sprint)
+        if self.spec.advisor.mix_fidelities and not any(HISTORY in t.user_attrs for t in trials):
+            self._add_history(study, sprint)
         self.store.mark_sprint_running(sprint.id)
 
     def _add_history(self, study: optuna.Study, sprint: SprintRecord) -> None:

@@ -276,6 +276,20 @@ class Store:
             )
             return [sprint_from_row(r) for r in rows]
 
+    def claim_setup(self, sprint_id: int, seen: datetime) -> bool:
+        """Claim setting up a sprint in setup whose ``started_at`` is still ``seen`` (one
+        statement: of processes that try at once, one wins). The claim renews ``started_at``,
+        so a claimer that dies is taken over once it is a grace period old."""
+        with self.begin() as conn:
+            res = conn.execute(
+                update(sprints_t)
+                .where(sprints_t.c.id == sprint_id)
+                .where(sprints_t.c.state == SprintState.SETUP)
+                .where(sprints_t.c.started_at == seen)
+                .values(started_at=now())
+            )
+            return res.rowcount == 1
+
     def mark_sprint_running(self, sprint_id: int) -> bool:
         with self.begin() as conn:
             res = conn.execute(

@@ -180,7 +180,7 @@ class Worker:
             return False
         sprint = self.session.current()  # one read of the sprints per turn
         if sprint is not None and sprint.state == SprintState.SETUP:
-            self.session.recover_setup(sprint)
+            self.session.recover_setup(sprint, stuck_after=self.settings.grace_period)
             sprint = self.session.current()
         match rec.state:
             case SessionState.AWAITING if (

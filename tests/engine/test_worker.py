@@ -18,7 +18,7 @@ from engine.session import Session
 from engine.settings import Settings
 from engine.spec import load_spec
 from engine.store import mask_url
-from engine.worker import WorkerOptions, run_worker
+from engine.worker import Worker, WorkerOptions, run_worker
 
 
 def _create(sd) -> Session:
@@ -222,3 +222,86 @@ def test_mixing_fidelities_only_when_the_spec_asks(session_dir):
         # Copies inform the sampler only: the budget and the trial table ignore them.
         assert sum(r.sprint == 2 for r in trial_rows(session)) == 3
         assert session.refresh().state == "finished"
+
+
+def _awaiting_with_carry_over(session_dir) -> tuple[object, Session]:
+    sd = session_dir(
+        sprints=[{"name": "a", "trials": 5}, {"name": "b", "trials": 4, "epochs": 2}],
+        extra="\n[advisor]\ncarry_over = 3\n",
+    )
+    session = _create(sd)
+    worker = Worker(WorkerOptions(sd.name, sd.url, poll=0.05, search_path=[str(sd.path)]))
+    worker.run(handle_signals=False, until=lambda: session.refresh().state == "awaiting")
+    worker.session.store.close()
+    return sd, session
+
+
+def _carried(session: Session) -> list[dict]:
+    sprint = session.current()
+    return [
+        t.system_attrs.get("fixed_params")
+        for t in session.trials(sprint)
+        if t.user_attrs.get("sprintopt.carried_over")
+    ]
+
+
+def test_a_sprint_is_set_up_once_when_two_processes_try_at_once(session_dir, monkeypatch):
+    """The decider sets up the sprint while another process, which read it in setup, tries too."""
+    sd, session = _awaiting_with_carry_over(session_dir)
+    other = Session.open(sd.name, sd.url, reap=False)
+    real = optuna.Study.enqueue_trial
+    interleaved = []
+
+    def enqueue_then_let_the_other_in(study, params, *args, **kwargs):
+        if not interleaved:  # a worker finds the sprint in setup, mid-way
+            interleaved.append(True)
+            other.recover_setup(other.current(), stuck_after=Settings.from_environ().grace_period)
+        return real(study, params, *args, **kwargs)
+
+    # The decider writes the decision; the sprint it creates is read in setup by the other.
+    monkeypatch.setattr(optuna.Study, "enqueue_trial", enqueue_then_let_the_other_in)
+    session.decide("accepted")
+    assert interleaved, "the setup never enqueued a carry-over"
+    carried = _carried(session)
+    assert len(carried) == 3 and len({json.dumps(c, sort_keys=True) for c in carried}) == 3
+    assert session.current().state == "running"
+
+
+def test_a_setup_cut_short_is_finished_by_whoever_finds_it_stuck(session_dir, monkeypatch):
+    sd, session = _awaiting_with_carry_over(session_dir)
+    real = optuna.Study.enqueue_trial
+    calls = []
+
+    def dies_after_the_first(study, params, *args, **kwargs):
+        calls.append(params)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the decider's process dies mid-setup
+        return real(study, params, *args, **kwargs)
+
+    monkeypatch.setattr(optuna.Study, "enqueue_trial", dies_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        session.decide("accepted")
+    monkeypatch.setattr(optuna.Study, "enqueue_trial", real)
+    stuck = session.current()
+    assert stuck.state == "setup" and len(_carried(session)) == 1
+    grace = Settings.from_environ().grace_period
+    session.recover_setup(stuck, stuck_after=grace)  # fresh: its creator may still be at it
+    assert session.current().state == "setup"
+    # A grace period later, two workers find it stuck at once: one claims it, and the other,
+    # arriving while the first sets it up, leaves it alone.
+    other = Session.open(sd.name, sd.url, reap=False)
+    seen_by_other = other.current()
+    arrived = []
+
+    def the_other_arrives(study, params, *args, **kwargs):
+        if not arrived:
+            arrived.append(True)
+            other.recover_setup(seen_by_other, stuck_after=0)
+        return real(study, params, *args, **kwargs)
+
+    monkeypatch.setattr(optuna.Study, "enqueue_trial", the_other_arrives)
+    session.recover_setup(stuck, stuck_after=0)
+    assert arrived
+    carried = _carried(session)
+    assert session.current().state == "running"
+    assert len(carried) == 3 and len({json.dumps(c, sort_keys=True) for c in carried}) == 3
