@@ -26,6 +26,7 @@ from engine.attrs import (
 )
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, StaleProposalError, StoreError
+from engine.faults import describe, is_storage_fault
 from engine.hosts import this_host
 from engine.optuna_internals import fixed_params
 from engine.read.reader import SessionReader
@@ -342,7 +343,14 @@ class Session(SessionReader):
         )
         if not ok:
             raise StaleProposalError(self.stale_reason(proposal.after_sprint))
-        self.recover_setup()
+        try:
+            self.recover_setup()
+        except Exception as exc:
+            if not is_storage_fault(exc):
+                raise
+            # The decision stands: said as an error, it would read as not taken. The sprint
+            # stays in setup, and a worker finishes it once it is a grace period old.
+            log.warning("sprint %d is set up later (storage: %s)", number, describe(exc))
         self.refresh()
         return next(d for d in self.decisions() if d.proposal_id == proposal.id)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 from datetime import datetime, timedelta
 
 import optuna
 import pytest
 from sqlalchemy import DateTime, bindparam, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from engine.errors import SessionError
 from engine.optuna_internals import stored_time
@@ -305,3 +307,20 @@ def test_a_setup_cut_short_is_finished_by_whoever_finds_it_stuck(session_dir, mo
     carried = _carried(session)
     assert session.current().state == "running"
     assert len(carried) == 3 and len({json.dumps(c, sort_keys=True) for c in carried}) == 3
+
+
+def test_a_decision_stands_when_the_storage_fails_under_the_next_sprints_setup(
+    session_dir, monkeypatch, caplog
+):
+    sd, session = _awaiting_with_carry_over(session_dir)
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(optuna.Study, "enqueue_trial", locked)
+    decision = session.decide("accepted")  # recorded: not reported as a failure
+    assert decision.action == "accepted" and "is set up later" in caplog.text
+    monkeypatch.undo()
+    assert session.current().state == "setup"
+    _run(sd)  # a worker finds it stuck after the grace period and finishes the setup
+    assert len(_carried(session)) == 3 and session.refresh().state == "finished"
