@@ -44,7 +44,20 @@ Optuna's tables (for the store's raw SQL)
     :data:`TRIAL_TABLES` are the tables whose presence says Optuna's schema is there and holds
     trials. :func:`stored_time` turns a local time into the basis of ``trials.datetime_start``:
     naive UTC from Optuna 5.0 on (``TrialModel`` stores it as ``_datetime_start_utc``), the
-    writing host's naive local time before.
+    writing host's naive local time before; :func:`trial_time` turns a stored time back into
+    the naive local time a ``FrozenTrial`` holds.
+
+A study's trials, read in bulk (for the app's incremental reads)
+    :data:`TRIAL_PARAMS`, :data:`TRIAL_VALUES`, :data:`TRIAL_INTERMEDIATE_VALUES`,
+    :data:`TRIAL_USER_ATTRIBUTES` and :data:`TRIAL_SYSTEM_ATTRIBUTES` hold a trial's parts, one
+    row each, keyed by ``trial_id`` (:data:`TRIAL_PARTS`). :class:`TrialBuilder` makes
+    ``FrozenTrial`` s of their rows as ``RDBStorage._build_frozen_trial_from_trial_model``
+    does: a parameter is its distribution's (``distribution_json``) external form of the stored
+    float, ordered by ``param_id``; values are listed by ``objective``; a value the float
+    column cannot hold is NULL with its kind in ``value_type`` / ``intermediate_value_type``
+    (``INF_POS``, ``INF_NEG``, ``NAN``, else ``FINITE``); attributes are JSON. Optuna's storage
+    refuses every write to a finished trial (``check_trial_is_updatable``), so a finished
+    trial's rows never change: what :class:`engine.read.reader.TrialCache` stands on.
 
 The storage interface itself (``RDBStorage.get_trial``, ``set_trial_state_values``,
 ``get_study_id_from_name``, ``get_n_trials``, ``get_best_trial``) is used directly elsewhere: it
@@ -55,13 +68,17 @@ here.
 from __future__ import annotations
 
 import binascii
+import json
 import math
 import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution, json_to_distribution
 from optuna.study import Study
 from optuna.trial import FrozenTrial, Trial, TrialState
 from sqlalchemy import DateTime, column, literal_column, table
@@ -163,15 +180,55 @@ STUDY_DIRECTIONS = table(
 TRIALS = table(
     "trials",
     column("trial_id"),
+    column("number"),
     column("study_id"),
     column("state"),
     column("datetime_start", DateTime),
+    column("datetime_complete", DateTime),
 )
 TRIAL_HEARTBEATS = table("trial_heartbeats", column("trial_id"))
+TRIAL_PARAMS = table(
+    "trial_params",
+    column("param_id"),
+    column("trial_id"),
+    column("param_name"),
+    column("param_value"),
+    column("distribution_json"),
+)
+TRIAL_VALUES = table(
+    "trial_values",
+    column("trial_value_id"),
+    column("trial_id"),
+    column("objective"),
+    column("value"),
+    column("value_type"),
+)
+TRIAL_INTERMEDIATE_VALUES = table(
+    "trial_intermediate_values",
+    column("trial_intermediate_value_id"),
+    column("trial_id"),
+    column("step"),
+    column("intermediate_value"),
+    column("intermediate_value_type"),
+)
+TRIAL_USER_ATTRIBUTES = table(
+    "trial_user_attributes",
+    column("trial_user_attribute_id"),
+    column("trial_id"),
+    column("key"),
+    column("value_json"),
+)
+TRIAL_SYSTEM_ATTRIBUTES = table(
+    "trial_system_attributes",
+    column("trial_system_attribute_id"),
+    column("trial_id"),
+    column("key"),
+    column("value_json"),
+)
 #: Tables every Optuna schema has: their presence says Optuna's tables are in a database.
 OPTUNA_TABLES = frozenset({STUDIES.name, TRIALS.name, "version_info"})
 #: Optuna's tables that hold a study's trials: a sprint that ran needs them.
-TRIAL_TABLES = OPTUNA_TABLES | {STUDY_DIRECTIONS.name, "trial_params", "trial_values"}
+TRIAL_TABLES = OPTUNA_TABLES | {STUDY_DIRECTIONS.name, TRIAL_PARAMS.name, TRIAL_VALUES.name}
 
 
 def trial_state_is(state: TrialState) -> ColumnElement[bool]:
@@ -181,9 +238,10 @@ def trial_state_is(state: TrialState) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=1)
 def _start_is_utc() -> bool:
-    from optuna.storages._rdb import models  # imported by RDBStorage anyway; not at our import
-
-    return hasattr(models.TrialModel, "_datetime_start_utc")
+    # Optuna 5.0 made the columns naive UTC (``TrialModel._datetime_start_utc``). Its version
+    # says so without loading Optuna's ORM models (a tenth of a second), which a reader that
+    # never opens Optuna's storage (the app's watch) would otherwise load for this alone.
+    return int(optuna.__version__.split(".")[0]) >= 5
 
 
 def stored_time(local: datetime) -> datetime:
@@ -191,3 +249,131 @@ def stored_time(local: datetime) -> datetime:
     if not _start_is_utc():
         return local
     return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def trial_time(stored: datetime | None) -> datetime | None:
+    """A ``trials.datetime_*`` value as Optuna's ``FrozenTrial`` holds it: naive local time
+    (the inverse of :func:`stored_time`)."""
+    if stored is None or not _start_is_utc():
+        return stored
+    return stored.replace(tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+
+
+# -- a study's trials, built from Optuna's rows ------------------------------------------------
+
+#: The value a ``value_type`` (``trial_values``) or ``intermediate_value_type``
+#: (``trial_intermediate_values``) stands for where SQL cannot hold it (the value is NULL).
+_NOT_FINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
+
+#: The tables that hold a trial's parts: (table, the columns the builder reads, in its order,
+#: the first being ``trial_id``), each read ordered by its primary key as Optuna reads it.
+TRIAL_PARTS = (
+    (TRIAL_PARAMS, ("trial_id", "param_name", "param_value", "distribution_json"), "param_id"),
+    (TRIAL_VALUES, ("trial_id", "objective", "value", "value_type"), "trial_value_id"),
+    (
+        TRIAL_INTERMEDIATE_VALUES,
+        ("trial_id", "step", "intermediate_value", "intermediate_value_type"),
+        "trial_intermediate_value_id",
+    ),
+    (TRIAL_USER_ATTRIBUTES, ("trial_id", "key", "value_json"), "trial_user_attribute_id"),
+    (TRIAL_SYSTEM_ATTRIBUTES, ("trial_id", "key", "value_json"), "trial_system_attribute_id"),
+)
+#: The columns of ``trials`` the builder reads, in its order.
+TRIAL_COLUMNS = ("trial_id", "number", "state", "datetime_start", "datetime_complete")
+
+
+def _stored_float(value: float | None, kind: Any) -> float:
+    special = _NOT_FINITE.get(str(kind))
+    return float(value) if special is None else special  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=256)
+def _distribution(text: str) -> BaseDistribution:
+    # Shared between the trials that have it: a study's distinct distributions are few.
+    return json_to_distribution(text)
+
+
+@dataclass(slots=True)
+class _Parts:
+    params: dict[str, Any] = field(default_factory=dict)
+    dists: dict[str, BaseDistribution] = field(default_factory=dict)
+    values: dict[int, float] = field(default_factory=dict)
+    steps: dict[int, float] = field(default_factory=dict)
+    user: dict[str, Any] = field(default_factory=dict)
+    system: dict[str, Any] = field(default_factory=dict)
+
+
+def _param(p: _Parts, row: Sequence[Any]) -> None:
+    dist = _distribution(row[3])
+    p.params[row[1]] = dist.to_external_repr(row[2])
+    p.dists[row[1]] = dist
+
+
+def _value(p: _Parts, row: Sequence[Any]) -> None:
+    p.values[int(row[1])] = _stored_float(row[2], row[3])
+
+
+def _step(p: _Parts, row: Sequence[Any]) -> None:
+    p.steps[int(row[1])] = _stored_float(row[2], row[3])
+
+
+def _user(p: _Parts, row: Sequence[Any]) -> None:
+    p.user[row[1]] = json.loads(row[2])
+
+
+def _system(p: _Parts, row: Sequence[Any]) -> None:
+    p.system[row[1]] = json.loads(row[2])
+
+
+_ADD = {
+    TRIAL_PARAMS.name: _param,
+    TRIAL_VALUES.name: _value,
+    TRIAL_INTERMEDIATE_VALUES.name: _step,
+    TRIAL_USER_ATTRIBUTES.name: _user,
+    TRIAL_SYSTEM_ATTRIBUTES.name: _system,
+}
+
+
+class TrialBuilder:
+    """``FrozenTrial`` s from the rows of Optuna's tables, equal to what ``RDBStorage`` builds
+    (``_build_frozen_trial_from_trial_model``): rows of ``trials`` (:data:`TRIAL_COLUMNS`),
+    then of each table in :data:`TRIAL_PARTS` (:meth:`add`)."""
+
+    def __init__(self, trials: Iterable[Sequence[Any]]) -> None:
+        self._trials = {int(r[0]): r for r in trials}
+        self._parts = {tid: _Parts() for tid in self._trials}
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self._trials)
+
+    def add(self, part: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows of the table named ``part``; rows of trials not read are skipped (created since:
+        the next read has them)."""
+        add, parts = _ADD[part], self._parts
+        for row in rows:
+            mine = parts.get(int(row[0]))
+            if mine is not None:
+                add(mine, row)
+
+    def build(self) -> list[FrozenTrial]:
+        out = []
+        for tid, (_, number, state, start, complete) in self._trials.items():
+            p = self._parts[tid]
+            out.append(
+                FrozenTrial(
+                    number=int(number),
+                    state=TrialState[str(state)],
+                    value=None,
+                    values=[p.values[k] for k in sorted(p.values)] or None,
+                    datetime_start=trial_time(start),
+                    datetime_complete=trial_time(complete),
+                    params=p.params,
+                    distributions=p.dists,
+                    user_attrs=p.user,
+                    system_attrs=p.system,
+                    intermediate_values=p.steps,
+                    trial_id=tid,
+                )
+            )
+        return out

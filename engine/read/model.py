@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
 from typing import Any, Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.attrs import FAIL_REASON, OVER_BUDGET, WALL_TIME, WORKER
+from engine.attrs import FAIL_REASON, HISTORY, OVER_BUDGET, WALL_TIME, WORKER
 from engine.hosts import pid_alive, this_host
 from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
 from engine.read.reader import SessionReader
-from engine.records import ProposalRecord, now
+from engine.records import ProposalRecord, SprintRecord, now
 from engine.states import SessionState, SprintState
 
 #: What a trial row shows: Optuna's state, or what the product made of the trial (its slot was
@@ -78,7 +80,7 @@ class SessionView:
         return storage_summary(self.storage, self.silent_workers, self.grace_period)
 
 
-def _state(t: FrozenTrial, handed_back: set[int]) -> RowState:
+def _state(t: FrozenTrial, handed_back: Set[int]) -> RowState:
     if t.number in handed_back:
         return "retried"
     if t.user_attrs.get(OVER_BUDGET):
@@ -97,63 +99,137 @@ def _state(t: FrozenTrial, handed_back: set[int]) -> RowState:
     raise AssertionError(f"trial {t.number} has no state a row shows: {t.state}")
 
 
-def trial_rows(session: SessionReader) -> list[TrialRow]:
+def _row(sprint: int, fid: str, t: FrozenTrial, state: RowState) -> TrialRow:
+    return TrialRow(
+        sprint=sprint,
+        number=t.number,
+        state=state,
+        value=t.value,
+        step=t.last_step,
+        params=dict(t.params) or fixed_params(t),
+        fidelity=fid,
+        wall_time=t.user_attrs.get(WALL_TIME),
+        worker=t.user_attrs.get(WORKER),
+        reason=t.user_attrs.get(FAIL_REASON),
+    )
+
+
+#: A trial's row as last made: (the trial it was made from, whether it was handed back, the row;
+#: None for a trial that shows none).
+_Made = tuple[FrozenTrial, bool, TrialRow | None]
+
+
+@dataclass
+class PollMemo:
+    """What a reader that polls keeps between polls: a trial that is the same object as at the
+    last poll (``engine.read.reader.TrialCache`` keeps it so) with the same hand-back keeps its
+    row; a sprint whose trials and hand-backs are all unchanged keeps its list of rows, and a
+    sprint whose list is the same keeps its view."""
+
+    #: Per study: by ``id()`` of the trial (held, so the id stays its own), what was made of it.
+    made: dict[str, dict[int, _Made]] = field(default_factory=dict)
+    lists: dict[str, tuple[list[FrozenTrial], frozenset[int], list[TrialRow]]] = field(
+        default_factory=dict
+    )
+    #: Per sprint number: (its rows, its record, its view, its best row).
+    views: dict[int, tuple[list[TrialRow], SprintRecord, SprintView, TrialRow | None]] = field(
+        default_factory=dict
+    )
+    #: The rows of each sprint at the last :func:`session_view`.
+    by_sprint: dict[int, list[TrialRow]] = field(default_factory=dict)
+
+
+def _make(sprint: SprintRecord, fid: str, t: FrozenTrial, back: Set[int]) -> _Made:
+    retried = t.number in back
+    if HISTORY in t.user_attrs:
+        return t, retried, None  # a copy of an earlier sprint's trial, to inform the sampler
+    state = _state(t, back)
+    if state == "over_budget":
+        return t, retried, None  # a race's loser: never ran, never counted
+    return t, retried, _row(sprint.number, fid, t, state)
+
+
+def _sprint_rows(
+    sprint: SprintRecord, trials: list[FrozenTrial], handed_back: set[int], memo: PollMemo
+) -> list[TrialRow]:
+    study, back = sprint.study_name, frozenset(handed_back)
+    last = memo.lists.get(study)
+    if last is not None and last[0] is trials and last[1] == back:
+        return last[2]
+    same_back = last is not None and last[1] == back
+    fid = sprint.plan.fidelity.describe()
+    before, made = memo.made.get(study, {}), {}
     rows = []
-    for sprint in session.sprints():
-        if sprint.state == SprintState.SETUP:
-            continue
-        handed_back = session.store.retried_numbers(sprint.study_name)
-        fid = sprint.plan.fidelity.describe()
-        for t in session.measured_trials(sprint):
-            state = _state(t, handed_back)
-            if state == "over_budget":
-                continue  # a race's loser: never ran, never counted
-            rows.append(
-                TrialRow(
-                    sprint=sprint.number,
-                    number=t.number,
-                    state=state,
-                    value=t.value,
-                    step=t.last_step,
-                    params=dict(t.params) or fixed_params(t),
-                    fidelity=fid,
-                    wall_time=t.user_attrs.get(WALL_TIME),
-                    worker=t.user_attrs.get(WORKER),
-                    reason=t.user_attrs.get(FAIL_REASON),
-                )
-            )
+    for t in trials:
+        old = before.get(id(t))
+        if old is None or old[0] is not t or not (same_back or old[1] == (t.number in back)):
+            old = _make(sprint, fid, t, back)
+        made[id(t)] = old
+        if old[2] is not None:
+            rows.append(old[2])
+    memo.made[study] = made
+    memo.lists[study] = (trials, back, rows)
     return rows
 
 
-def session_view(session: SessionReader) -> SessionView:
+def rows_by_sprint(
+    session: SessionReader, memo: PollMemo | None = None
+) -> dict[int, list[TrialRow]]:
+    """Each set-up sprint's rows, in trial order; ``memo`` keeps rows between polls."""
+    memo = PollMemo() if memo is None else memo
+    return {
+        sprint.number: _sprint_rows(
+            sprint,
+            session.trials(sprint),
+            session.store.retried_numbers(sprint.study_name),
+            memo,
+        )
+        for sprint in session.sprints()
+        if sprint.state != SprintState.SETUP
+    }
+
+
+def trial_rows(session: SessionReader, memo: PollMemo | None = None) -> list[TrialRow]:
+    return [row for rows in rows_by_sprint(session, memo).values() for row in rows]
+
+
+def _sprint_view(
+    sprint: SprintRecord, mine: list[TrialRow], maximize: bool
+) -> tuple[SprintView, TrialRow | None]:
+    best = _best(mine, maximize)
+    plan = sprint.plan
+    view = SprintView(
+        number=sprint.number,
+        name=plan.name,
+        state=sprint.state,
+        fidelity=plan.fidelity.describe(),
+        sampler=plan.sampler,
+        pruner=plan.pruner,
+        budget=plan.budget,
+        counts=dict(Counter(r.state for r in mine)),
+        best_value=best.value if best else None,
+        best_params=best.params if best else None,
+    )
+    return view, best
+
+
+def session_view(session: SessionReader, memo: PollMemo | None = None) -> SessionView:
+    """``memo``: what a reader that polls keeps between polls (:class:`PollMemo`)."""
     rec = session.refresh()
     maximize = session.maximize
-    rows = trial_rows(session)
-    views = []
+    memo = PollMemo() if memo is None else memo
+    by_sprint = memo.by_sprint = rows_by_sprint(session, memo)
+    rows = list(chain.from_iterable(by_sprint.values()))
+    views, bests = [], []
     for sprint in session.sprints():
-        mine = [r for r in rows if r.sprint == sprint.number]
-        best = _best(mine, maximize)
-        plan = sprint.plan
-        views.append(
-            SprintView(
-                number=sprint.number,
-                name=plan.name,
-                state=sprint.state,
-                fidelity=plan.fidelity.describe(),
-                sampler=plan.sampler,
-                pruner=plan.pruner,
-                budget=plan.budget,
-                counts=dict(Counter(r.state for r in mine)),
-                best_value=best.value if best else None,
-                best_params=best.params if best else None,
-            )
-        )
+        mine = by_sprint.get(sprint.number, [])
+        last = memo.views.get(sprint.number)
+        if last is None or last[0] is not mine or last[1] != sprint:
+            last = memo.views[sprint.number] = (mine, sprint, *_sprint_view(sprint, mine, maximize))
+        views.append(last[2])
+        bests.append(last[3])
     # The session's best: from the highest-fidelity sprint that completed a trial.
-    best_row = None
-    for view in reversed(views):
-        best_row = _best([r for r in rows if r.sprint == view.number], maximize)
-        if best_row is not None:
-            break
+    best_row = next((best for best in reversed(bests) if best is not None), None)
     # Alive is what the database says: not stopped, and seen within the grace period (the
     # reaper's rule, on any host). A worker of this host whose heartbeat stopped reaching the
     # database while its process lives (a full disk) is reported apart.

@@ -1,52 +1,81 @@
 """What the app shows, cheap to poll: a watch on one session that hands out frozen views.
 
-A :class:`Watch` keeps one Optuna study per sprint, so Optuna's cache of finished trials is
-reused between polls and only running and new trials are read again. It never writes: a watch
-does not reap stale trials (workers and ``sprintopt run`` do) and takes no write lock.
+A :class:`Watch` keeps each sprint's trials between polls (:class:`TrialCache`): a poll reads
+from the store only the trials that may have changed, in bulk, never Optuna's whole study. It
+never writes: a watch does not reap stale trials (workers and ``sprintopt run`` do) and takes
+no write lock.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
 from engine.read.events import Event, session_events, utc
-from engine.read.model import SessionView, SprintView, session_view
-from engine.read.plots import ChartData, chart_data, live_importance
+from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
+from engine.read.plots import (
+    IMPORTANCE_TRIALS,
+    METHOD_NAMES,
+    ChartData,
+    chart_data,
+    live_importance,
+)
 from engine.read.prunes import explain_prunes
-from engine.read.reader import SessionReader
+from engine.read.reader import SessionReader, TrialCache
 from engine.records import SprintRecord
 from engine.settings import Settings
+from engine.spec import Spec
 from engine.states import SprintState
 from engine.store import Store, mask_url
 
 
 class LiveSession(SessionReader):
-    """A session whose trial reads go through one cached study per sprint."""
+    """A session whose trials are read incrementally: one :class:`TrialCache` per sprint."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._studies: dict[str, optuna.Study] = {}
-        self._lock = threading.Lock()
+        self._caches: dict[str, TrialCache] = {}
+        self._lock = threading.Lock()  # the app's thread workers may poll at once
+        self._scope = threading.local()
 
-    def cached_study(self, sprint: SprintRecord) -> optuna.Study:
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        """Within it (in this thread) each sprint's trials are read once, so the parts of one
+        screen (table, events, charts) show one read; outside it every call reads."""
+        if getattr(self._scope, "read", None) is not None:
+            yield
+            return
+        self._scope.read = set()
+        try:
+            yield
+        finally:
+            self._scope.read = None
+
+    def cache(self, sprint: SprintRecord) -> TrialCache:
+        """The sprint's trials, brought up to date (once per :meth:`one_read`)."""
+        study = sprint.study_name
+        read: set[str] | None = getattr(self._scope, "read", None)
         with self._lock:
-            study = self._studies.get(sprint.study_name)
-            if study is None:
-                study = self._studies[sprint.study_name] = self.study(sprint)
-            return study
+            cache = self._caches.get(study)
+            if cache is None:
+                cache = self._caches[study] = TrialCache(study)
+            if read is None or study not in read:
+                cache.update(self.store)
+                if read is not None:
+                    read.add(study)
+            return cache
 
     def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
-        return self.cached_study(sprint).get_trials(deepcopy=False)
+        return self.cache(sprint).trials
 
 
 @dataclass(frozen=True)
@@ -100,30 +129,109 @@ class SessionSummary:
     best_value: float | None
 
 
-def _progress(view: SessionView, shown: SprintView | None) -> Progress:
+def _progress(
+    view: SessionView, shown: SprintView | None, pace: tuple[int, float | None]
+) -> Progress:
+    """``pace``: how many of the shown sprint's trials finished, and their mean wall time."""
     if shown is None:
         return Progress(None, 0, 0, 0, None, None)
-    mine = [r for r in view.trials if r.sprint == shown.number]
-    finished = [r for r in mine if r.state in ("complete", "pruned", "failed")]
-    times = [r.wall_time for r in finished if r.wall_time is not None]
-    per_trial = sum(times) / len(times) if times else None
+    finished, per_trial = pace
     running = shown.counts.get("running", 0)
-    left = max(0, shown.budget - len(finished))
+    left = max(0, shown.budget - finished)
     eta = None
     if per_trial is not None and view.workers_alive and shown.state == SprintState.RUNNING:
         eta = left * per_trial / view.workers_alive
-    return Progress(shown, len(finished), running, shown.counts.get("waiting", 0), per_trial, eta)
+    return Progress(shown, finished, running, shown.counts.get("waiting", 0), per_trial, eta)
+
+
+def _pace(rows: list[TrialRow]) -> tuple[int, float | None]:
+    finished = [r for r in rows if r.state in ("complete", "pruned", "failed")]
+    times = [r.wall_time for r in finished if r.wall_time is not None]
+    return len(finished), sum(times) / len(times) if times else None
+
+
+Importance = tuple[tuple[tuple[str, float], ...], str]
+
+
+class LiveImportance:
+    """The live importance of the shown sprint. fANOVA over hundreds of trials takes seconds,
+    so it is recomputed only when the completed trials grew by a tenth (or the sprint changed),
+    and, over :attr:`INLINE` trials or more, in a thread of its own, started from the second
+    poll on: no poll waits for it, and the first screen of a big session is drawn before it
+    competes for the interpreter. Meanwhile the chart keeps the sprint's last importance or
+    says that it is being computed."""
+
+    INLINE = 100
+
+    def __init__(self, spec: Spec) -> None:
+        self._spec = spec
+        self._lock = threading.Lock()
+        self._last: tuple[int, int, Importance] | None = None  # (sprint, completed, importance)
+        self._busy = False
+        self._first = True
+        self._counted: tuple[Sequence[FrozenTrial], int] | None = None  # trials, completed
+
+    def of(self, sprint: SprintRecord, trials: Sequence[FrozenTrial]) -> Importance:
+        if self._counted is None or self._counted[0] is not trials:
+            self._counted = trials, sum(t.state == TrialState.COMPLETE for t in trials)
+        done = self._counted[1]
+        with self._lock:
+            last = self._last
+            mine = last is not None and last[0] == sprint.number
+            if last is not None and mine and done < max(last[1] + 1, 1.1 * last[1]):
+                return last[2]
+            if min(done, IMPORTANCE_TRIALS) >= self.INLINE:
+                if self._first:  # the first screen is drawn before the thread competes with it
+                    self._first = False
+                elif not self._busy:
+                    self._busy = True
+                    args = (sprint, list(trials), done)
+                    threading.Thread(target=self._work, args=args, daemon=True).start()
+                if last is not None and mine:
+                    return last[2]
+                name = METHOD_NAMES.get(self._spec.advisor.importance, "importance")
+                trials_used = min(done, IMPORTANCE_TRIALS)
+                return (), f"importance by {name}: being computed on {trials_used} trials"
+        return self._compute(sprint, trials, done)
+
+    def _compute(
+        self, sprint: SprintRecord, trials: Sequence[FrozenTrial], done: int
+    ) -> Importance:
+        imp = live_importance(trials, sprint.plan, self._spec)
+        with self._lock:
+            self._last = (sprint.number, done, imp)
+        return imp
+
+    def _work(self, sprint: SprintRecord, trials: list[FrozenTrial], done: int) -> None:
+        try:
+            self._compute(sprint, trials, done)
+        except Exception as exc:  # said on the chart: no poll waits for this thread to raise
+            name = METHOD_NAMES.get(self._spec.advisor.importance, "importance")
+            failed = (), f"importance by {name}: could not be computed ({type(exc).__name__})"
+            with self._lock:
+                self._last = (sprint.number, done, failed)
+        finally:
+            with self._lock:
+                self._busy = False
 
 
 class Watch:
-    """Read-only views of one session, for a screen that polls."""
+    """Read-only views of one session, for a screen that polls.
+
+    What a poll shows is worked out again only from what changed: the trials come from the
+    session's :class:`TrialCache` s, rows are kept per trial (:class:`PollMemo`), and the events
+    and charts are kept while their inputs (each sprint's trials and hand-backs, the
+    proposals and decisions) are the same.
+    """
 
     def __init__(self, name: str, url: str) -> None:
         self.session = LiveSession.open_readonly(name, url)
         self._prunes: dict[tuple[str, int], str] = {}
-        # (sprint, completed trials counted, the importance then): fANOVA takes a while, so it
-        # is recomputed only when the completed trials grew by a tenth (or the sprint changed).
-        self._importance: tuple[int, int, tuple[tuple[tuple[str, float], ...], str]] | None = None
+        self._rows = PollMemo()
+        self._importance = LiveImportance(self.session.spec)
+        self._events: tuple[object, tuple[Event, ...]] | None = None
+        self._chart: tuple[object, ChartData] | None = None
+        self._pace: tuple[list[TrialRow], tuple[int, float | None]] | None = None
 
     def _explain(
         self, sprint: SprintRecord, trials: Sequence[FrozenTrial], numbers: set[int]
@@ -138,35 +246,49 @@ class Watch:
 
     def dashboard(self, sprint: int | None = None) -> Dashboard:
         """The whole screen's data; ``sprint`` picks the shown sprint (default: the newest)."""
-        view = session_view(self.session)
+        with self.session.one_read():
+            return self._dashboard(sprint)
+
+    def _dashboard(self, sprint: int | None) -> Dashboard:
+        view = session_view(self.session, self._rows)
         records = {s.number: s for s in self.session.sprints()}
         shown = sprint if sprint in records else (max(records) if records else None)
         shown_view = next((s for s in view.sprints if s.number == shown), None)
-        store, sid = self.session.store, self.session.record.id
-        events = session_events(
-            list(records.values()),
-            self.session.trials,
-            lambda s: store.retried_numbers(s.study_name),
-            store.proposals(sid),
-            store.decisions(sid),
-            self._explain,
-        )
+        mine = self._rows.by_sprint.get(shown, []) if shown is not None else []
+        if self._pace is None or self._pace[0] is not mine:
+            self._pace = mine, _pace(mine)
+        events = self._feed(list(records.values()))
         charts = None
         if shown is not None and records[shown].state != SprintState.SETUP:
             charts = self._charts(records[shown])
-        return Dashboard(view, shown, _progress(view, shown_view), tuple(events), charts)
+        return Dashboard(view, shown, _progress(view, shown_view, self._pace[1]), events, charts)
+
+    def _feed(self, sprints: list[SprintRecord]) -> tuple[Event, ...]:
+        store, sid = self.session.store, self.session.record.id
+        backs = {s.number: store.retried_numbers(s.study_name) for s in sprints}
+        proposals, decisions = store.proposals(sid), store.decisions(sid)
+        versions = [self.session.cache(s).version for s in sprints if s.state != SprintState.SETUP]
+        key = (sprints, versions, backs, proposals, decisions)
+        if self._events is None or self._events[0] != key:
+            events = session_events(
+                sprints,
+                self.session.trials,
+                lambda s: backs[s.number],
+                proposals,
+                decisions,
+                self._explain,
+            )
+            self._events = key, tuple(events)
+        return self._events[1]
 
     def _charts(self, sprint: SprintRecord) -> ChartData:
         trials = self.session.trials(sprint)
-        done = sum(t.state == TrialState.COMPLETE for t in trials)
-        last = self._importance
-        if last is None or last[0] != sprint.number or done >= max(last[1] + 1, 1.1 * last[1]):
-            last = self._importance = (
-                sprint.number,
-                done,
-                live_importance(trials, sprint.plan, self.session.spec),
-            )
-        return chart_data(sprint.number, trials, sprint.plan, self.session.maximize, last[2])
+        importance = self._importance.of(sprint, trials)
+        key = (sprint.number, self.session.cache(sprint).version, importance)
+        if self._chart is None or self._chart[0] != key:
+            data = chart_data(sprint.number, trials, sprint.plan, self.session.maximize, importance)
+            self._chart = key, data
+        return self._chart[1]
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         record = next(s for s in self.session.sprints() if s.number == sprint)

@@ -8,6 +8,7 @@ themselves: they are what is being pinned.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import warnings
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 
 import optuna
 import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.exceptions import ExperimentalWarning, UpdateFinishedTrialError
 from optuna.pruners._successive_halving import _is_trial_promotable_to_next_rung
 from optuna.storages._rdb import models
@@ -26,14 +28,17 @@ from sqlalchemy import create_engine, func, inspect, select, text, update
 
 from engine.objective import Fidelity
 from engine.optuna_internals import (
+    _NOT_FINITE,
     HEARTBEAT_WARNING,
     OPTUNA_TABLES,
     STUDIES,
     STUDY_DIRECTIONS,
     STUDY_USER_ATTRIBUTES,
     TRIAL_HEARTBEATS,
+    TRIAL_PARTS,
     TRIAL_TABLES,
     TRIALS,
+    _start_is_utc,
     fixed_params,
     hyperband_bracket,
     is_finished_tell,
@@ -45,6 +50,7 @@ from engine.optuna_internals import (
     storage_trial_id,
     stored_time,
     trial_state_is,
+    trial_time,
 )
 from engine.read.prunes import bracket_of
 from engine.space import FloatParam, Space
@@ -185,6 +191,27 @@ def test_the_storage_refuses_to_fail_a_finished_trial_twice(url):
         storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
 
+def test_a_finished_trial_refuses_every_write(url):
+    """What the app's incremental read stands on: a finished trial's rows never change."""
+    storage = rdb(url)
+    study = optuna.create_study(study_name="s", storage=storage)
+    for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
+        trial = study.ask()
+        trial.suggest_float("x", 0.0, 1.0)
+        study.tell(trial, 1.0 if state == TrialState.COMPLETE else None, state=state)
+        tid = storage_trial_id(trial)
+        writes = [
+            (storage.set_trial_user_attr, ("k", 1)),
+            (storage.set_trial_system_attr, ("k", 1)),
+            (storage.set_trial_intermediate_value, (1, 0.5)),
+            (storage.set_trial_param, ("y", 0.5, FloatDistribution(0.0, 1.0))),
+            (storage.set_trial_state_values, (TrialState.COMPLETE, [2.0])),
+        ]
+        for write, args in writes:
+            with pytest.raises(UpdateFinishedTrialError):
+                write(tid, *args)
+
+
 # -- pruning ----------------------------------------------------------------------------------
 
 CONFIGS = [  # (min_resource, max_resource, reduction_factor)
@@ -294,7 +321,15 @@ def test_promoted_is_optunas_promotion_rule(rf, direction):
 
 def test_the_tables_and_columns_the_store_reads_are_optunas(url):
     defined = models.BaseModel.metadata.tables
-    for ours in (STUDIES, STUDY_USER_ATTRIBUTES, STUDY_DIRECTIONS, TRIALS, TRIAL_HEARTBEATS):
+    parts = tuple(part for part, _, _ in TRIAL_PARTS)
+    for ours in (
+        STUDIES,
+        STUDY_USER_ATTRIBUTES,
+        STUDY_DIRECTIONS,
+        TRIALS,
+        TRIAL_HEARTBEATS,
+        *parts,
+    ):
         assert ours.name in defined, ours.name
         theirs = {c.name for c in defined[ours.name].columns}
         assert {c.name for c in ours.columns} <= theirs, ours.name
@@ -346,5 +381,87 @@ def test_the_store_finds_unbeaten_trials_by_start_in_any_time_zone(tmp_path, loc
             storage_trial_id(trial)
         ]
         assert store.unbeaten_trial_ids("other", now + timedelta(minutes=1)) == []
+    finally:
+        store.close()
+
+
+def test_a_value_the_float_column_cannot_hold_is_stored_as_the_builder_reads_it():
+    kinds = {m.name for m in models.TrialIntermediateValueModel.TrialIntermediateValueType}
+    assert kinds == set(_NOT_FINITE) | {"FINITE"}
+    assert {m.name for m in models.TrialValueModel.TrialValueType} == kinds - {"NAN"}
+
+
+def test_the_start_basis_is_read_from_optunas_version_as_its_model_says():
+    assert _start_is_utc() == hasattr(models.TrialModel, "_datetime_start_utc")
+
+
+@pytest.mark.parametrize("local_zone", ZONES, indirect=True)
+def test_trial_time_gives_the_datetimes_a_frozen_trial_holds(url, local_zone):
+    storage = rdb(url)
+    study = optuna.create_study(study_name="s", storage=storage)
+    trial = study.ask()
+    study.tell(trial, 1.0)
+    with create_engine(url).connect() as conn:
+        start, end = conn.execute(select(TRIALS.c.datetime_start, TRIALS.c.datetime_complete)).one()
+    frozen = storage.get_trial(storage_trial_id(trial))
+    assert (trial_time(start), trial_time(end)) == (frozen.datetime_start, frozen.datetime_complete)
+    assert trial_time(None) is None
+
+
+def _nan_free(trials):
+    """Trials as comparable dicts: NaN is never equal to itself, so it is named."""
+    out = []
+    for t in trials:
+        d = dict(t.__dict__)
+        d["intermediate_values"] = {
+            k: "nan" if v != v else v for k, v in d["intermediate_values"].items()
+        }
+        out.append(d)
+    return out
+
+
+def test_the_store_reads_trials_as_optunas_storage_builds_them(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.db'}", create=True)
+    try:
+        storage = store.optuna_storage()
+        study = optuna.create_study(study_name="s", storage=storage)
+        dists = {
+            "f": FloatDistribution(0.0, 1.0),
+            "lf": FloatDistribution(1e-5, 1.0, log=True),
+            "sf": FloatDistribution(0.0, 1.0, step=0.25),
+            "i": IntDistribution(1, 9),
+            "li": IntDistribution(1, 1024, log=True),
+            "c": CategoricalDistribution(["adam", None, 3, 2.5, True]),
+        }
+        for k, (state, value) in enumerate(
+            [
+                (TrialState.COMPLETE, math.inf),
+                (TrialState.COMPLETE, -math.inf),
+                (TrialState.COMPLETE, 0.25),
+                (TrialState.PRUNED, None),
+                (TrialState.FAIL, None),
+                (TrialState.RUNNING, None),
+            ]
+        ):
+            trial = study.ask(dists)
+            trial.set_user_attr("note", {"k": [k, "ä"], "none": None})
+            storage.set_trial_system_attr(storage_trial_id(trial), "completed_rung_0", 0.5)
+            for step, v in enumerate([0.5, math.nan, math.inf, -math.inf]):
+                trial.report(v, step)
+            if state != TrialState.RUNNING:
+                study.tell(trial, value, state=state)
+        study.enqueue_trial({"f": 0.5}, user_attrs={"retry_of": 1})
+        two = optuna.create_study(study_name="two", storage=storage, directions=["minimize"] * 2)
+        two.tell(two.ask(), [1.0, -math.inf])
+        for name in ("s", "two"):
+            theirs = storage.get_all_trials(storage.get_study_id_from_name(name), deepcopy=False)
+            ours = store.study_trials(name).trials
+            assert _nan_free(ours) == _nan_free(theirs), name
+            assert [list(t.params) for t in ours] == [list(t.params) for t in theirs]
+        last = storage_trial_id(study.trials[-1])
+        batch = store.study_trials("s", after=last - 2, again=[1])
+        assert [storage_trial_id(t) for t in batch.trials] == [1, last - 1, last]
+        assert batch.older[:2] == (last - 2, sum(range(1, last - 1)))
+        assert store.study_trials("nobody").trials == ()
     finally:
         store.close()
