@@ -72,6 +72,32 @@ def test_sort_by_value_puts_the_best_first(awaiting):
     run(flow)
 
 
+def test_a_long_sprint_shows_a_window_of_rows_that_filter_and_sort_move(awaiting, monkeypatch):
+    sd, session = awaiting
+    monkeypatch.setattr(TrialsTable, "max_shown", 5)
+    rows = trial_rows(session)
+    valued = sorted((r for r in rows if r.value is not None), key=lambda r: r.value)
+    pruned = sorted((r.number for r in rows if r.state == "pruned"), reverse=True)
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            newest = sorted((r.number for r in rows), reverse=True)[:5]
+            assert _shown_numbers(screen) == newest  # by # descending, the newest first
+            status = str(screen.query_one("#trials-status").render())
+            assert f"first 5 of {len(rows)} matching ({len(rows)} trials)" in status
+            await pilot.press("slash")  # a filter narrows before the window
+            await type_text(pilot, "state=pruned")
+            await pilot.press("enter")
+            assert _shown_numbers(screen) == pruned[:5]
+            await pilot.press("slash", "escape")
+            await pilot.press("s", "s", "S")  # by value, ascending: the best five
+            assert _shown_numbers(screen) == [r.number for r in valued[:5]]
+
+    run(flow)
+
+
 def test_open_a_trial_and_go_back(awaiting):
     sd, session = awaiting
     newest = max(r.number for r in trial_rows(session))
