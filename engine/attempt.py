@@ -160,16 +160,18 @@ def _await_child(pid: int, fd: int, limit: float) -> Attempt:
     try:
         while True:
             left = deadline - time.monotonic()
-            if left <= 0:
+            # An answer already in the pipe is read even at the deadline: the objective ended
+            # in time, and only its reading came late.
+            ready, _, _ = select.select([fd], [], [], max(0.0, min(left, 1.0)))
+            if not ready:
+                if left > 0:
+                    continue
                 os.kill(pid, signal.SIGKILL)
                 return Attempt(
                     "failed",
                     reason=f"the trial ran past its time limit (trial_timeout = {limit:g} s): "
                     "its process was killed",
                 )
-            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
-            if not ready:
-                continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 break

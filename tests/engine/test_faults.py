@@ -4,6 +4,7 @@ ends its worker, hangs, or kills it twice is failed with the reason; workers rid
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sqlite3
 import subprocess
@@ -165,6 +166,29 @@ def test_a_trial_past_its_time_limit_is_killed_and_failed_whatever_it_does(sessi
     assert rows[1].state == "complete" and rows[1].value == pytest.approx(0.8)
     assert rows[2].state == "complete" and rows[2].value == pytest.approx(0.9)
     assert len(rows) == 3 and took < 30
+
+
+def test_an_answer_in_the_pipe_at_the_deadline_is_taken_not_killed():
+    """The objective ended in time; only the parent read its answer late (a loaded machine).
+
+    White-box: the public call_in_child cannot place the parent's read after the deadline on
+    purpose, so the reading half is driven with a child that has already answered."""
+    from engine.attempt import Attempt, _await_child, _send
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _send(write_fd, Attempt("value", value=1.5))
+        os._exit(0)
+    os.close(write_fd)
+    try:
+        select.select([read_fd], [], [], 30)  # the answer is there before the reading starts
+        attempt = _await_child(pid, read_fd, limit=0.0)  # and the deadline has passed
+    finally:
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+    assert (attempt.kind, attempt.value) == ("value", 1.5)
 
 
 def test_a_child_that_dies_fails_its_trial_and_the_worker_goes_on(session_dir):
