@@ -42,20 +42,28 @@ def _fields(r: TrialRow) -> dict[str, Any]:
     }
 
 
-def _cells(r: TrialRow, params: Sequence[str]) -> tuple[Any, ...]:
-    right: JustifyMethod = "right"
+def _strings(r: TrialRow, params: Sequence[str]) -> tuple[str, ...]:
+    """A row's cells as plain text: what its widths and a filter's plain words are made of."""
     return (
-        Text(str(r.number), justify=right),
+        str(r.number),
         fmt.state(r.state),
-        Text(fmt.num(r.value, 6), justify=right),
-        Text(fmt.num(r.step), justify=right),
+        fmt.num(r.value, 6),
+        fmt.num(r.step),
         r.fidelity,
-        *(Text(fmt.num(r.params.get(p), 4), justify=right) for p in params),
+        *(fmt.num(r.params.get(p), 4) for p in params),
     )
 
 
-def _width(cell: Any) -> int:
-    return cell_len(cell.plain if isinstance(cell, Text) else cell)
+#: Which of the fixed columns are numbers (right-aligned); every parameter column is.
+_RIGHT = (True, False, True, True, False)
+
+
+def _cells(strings: tuple[str, ...]) -> tuple[Any, ...]:
+    right: JustifyMethod = "right"
+    return tuple(
+        Text(text, justify=right) if i >= len(_RIGHT) or _RIGHT[i] else text
+        for i, text in enumerate(strings)
+    )
 
 
 def _value(r: TrialRow, column: str) -> Any:
@@ -75,14 +83,28 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
     return (1, 0.0, str(value))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Shown:
-    """A row as the table shows it, kept while the trial does not change."""
+    """A row as the table shows it, kept while the trial does not change. Its cells (rich
+    ``Text``, ten times the cost of the plain strings) are made only once it is in view."""
 
     row: TrialRow
-    cells: tuple[Any, ...]
+    strings: tuple[str, ...]
     widths: tuple[int, ...]
     text: str  # what a plain word in the filter is looked for in
+    made: tuple[Any, ...] | None = None
+
+    @classmethod
+    def of(cls, row: TrialRow, params: Sequence[str]) -> _Shown:
+        strings = _strings(row, params)
+        widths = tuple(cell_len(t) for t in strings)
+        return cls(row, strings, widths, " ".join(strings).lower())
+
+    @property
+    def cells(self) -> tuple[Any, ...]:
+        if self.made is None:
+            self.made = _cells(self.strings)
+        return self.made
 
 
 class TrialsTable(Vertical):
@@ -159,9 +181,7 @@ class TrialsTable(Vertical):
             key = f"{r.sprint}:{r.number}"
             shown = old.get(key)
             if shown is None or shown.row != r:
-                cells = _cells(r, self.params)
-                text = " ".join(c.plain if isinstance(c, Text) else c for c in cells).lower()
-                shown = _Shown(r, cells, tuple(_width(c) for c in cells), text)
+                shown = _Shown.of(r, self.params)
             new[key] = shown
             out.append((key, shown))
         self._shown = new
