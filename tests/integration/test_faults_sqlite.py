@@ -73,11 +73,17 @@ def _read(url: str, name: str, what):
 def _status_during_the_fault(sd, url: str, name: str, said: str) -> None:
     """`status` tells, while the fault lasts, that the workers cannot write and why."""
 
+    last = []
+
     def tells() -> bool:
         out = sd.cli("status", name, "--storage", url)
+        last[:] = [f"exit {out.returncode}\n{out.stdout}{out.stderr}"]
         return out.returncode == 0 and said in out.stdout
 
-    wait_for(tells, timeout=40, every=0.5)
+    try:  # the bound only stops a hang: each status is a fresh process on a loaded machine
+        wait_for(tells, timeout=90, every=0.5, what=f"status to say {said!r}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the last status said:\n{last[0] if last else ''}") from None
 
 
 def _check_after_the_fault(url: str, name: str, logs_dir, before: dict) -> str:
