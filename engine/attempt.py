@@ -167,6 +167,9 @@ def _await_child(pid: int, fd: int, limit: float) -> Attempt:
                 if left > 0:
                     continue
                 os.kill(pid, signal.SIGKILL)
+                whole = _answer(chunks)  # all of it read, only the end of the pipe not yet seen
+                if whole is not None:
+                    return whole
                 return Attempt(
                     "failed",
                     reason=f"the trial ran past its time limit (trial_timeout = {limit:g} s): "
@@ -179,15 +182,22 @@ def _await_child(pid: int, fd: int, limit: float) -> Attempt:
     except BaseException:  # the worker is stopping (StopRequested): take the child along
         os.kill(pid, signal.SIGKILL)
         raise
-    if chunks:
-        try:
-            attempt = pickle.loads(b"".join(chunks))
-        except Exception:
-            attempt = None
-        if isinstance(attempt, Attempt):
-            return attempt
+    attempt = _answer(chunks)
+    if attempt is not None:
+        return attempt
     _, status = os.waitpid(pid, 0)
     return Attempt("failed", reason=f"the objective's process died ({_how(status)})")
+
+
+def _answer(chunks: list[bytes]) -> Attempt | None:
+    """The child's answer, if what was read of it is whole."""
+    if not chunks:
+        return None
+    try:
+        attempt = pickle.loads(b"".join(chunks))
+    except Exception:
+        return None
+    return attempt if isinstance(attempt, Attempt) else None
 
 
 def _how(status: int) -> str:
