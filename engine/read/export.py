@@ -1,4 +1,10 @@
-"""Export every trial of a session, with its sprint and fidelity, as CSV or JSON."""
+"""Export every trial of a session, with its sprint and fidelity, as CSV or JSON.
+
+Both give the same columns (:func:`columns`): CSV as its header, JSON as each flat record's
+keys, with only the intermediate values added. Parameters are ``param.NAME``, the objective's
+own attributes ``attr.KEY`` (a list or a table as its JSON text) and the sprint's fidelity as
+numbers ``fidelity.KEY`` beside its description in ``fidelity``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ import io
 import json
 import os
 import stat
-from dataclasses import asdict
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,36 +28,98 @@ class ExportError(SprintoptError):
     """The export cannot be written where it was asked for; the message says why."""
 
 
-def to_records(rows: list[TrialRow]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in rows]
+#: The columns every export starts with; ``fidelity.*``, ``attr.*`` and ``param.*`` follow.
+COLUMNS = (
+    "sprint",
+    "number",
+    "state",
+    "value",
+    "step",
+    "sprint_name",
+    "started",
+    "ended",
+    "wall_time",
+    "worker",
+    "carried_over",
+    "retry_of",
+    "reason",
+    "fidelity",
+)
+#: What a JSON record holds beside the columns: the objective's reports, step to value.
+INTERMEDIATE = "intermediate_values"
 
 
-def to_json(rows: list[TrialRow]) -> str:
-    return json.dumps(to_records(rows), indent=2, default=str)
-
-
-def to_csv(rows: list[TrialRow]) -> str:
-    names = sorted({k for r in rows for k in r.params})
-    columns = [
-        "sprint",
-        "number",
-        "state",
-        "value",
-        "step",
-        "fidelity",
-        "wall_time",
-        "worker",
-        "reason",
-    ]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns + [f"param.{n}" for n in names])
+def columns(rows: Sequence[TrialRow]) -> list[str]:
+    """The export's columns, the CSV header and every JSON record's keys (bar the reports)."""
+    fidelity: dict[str, None] = {}  # in first-seen order: the resource and fractions lead
     for r in rows:
-        d = asdict(r)
-        writer.writerow(
-            [d[c] if d[c] is not None else "" for c in columns]
-            + [r.params.get(n, "") for n in names]
-        )
+        fidelity.update(dict.fromkeys(r.fidelity_values))
+    attrs = sorted({k for r in rows for k in r.attrs})
+    params = sorted({k for r in rows for k in r.params})
+    return [
+        *COLUMNS,
+        *(f"fidelity.{k}" for k in fidelity),
+        *(f"attr.{k}" for k in attrs),
+        *(f"param.{k}" for k in params),
+    ]
+
+
+def to_records(rows: Sequence[TrialRow]) -> list[dict[str, Any]]:
+    """One flat record per row with every column (None where a row has no value)."""
+    names = columns(rows)
+    made = [_record(r) for r in rows]
+    return [{name: record.get(name) for name in names} for record in made]
+
+
+def _record(r: TrialRow) -> dict[str, Any]:
+    return {
+        "sprint": r.sprint,
+        "number": r.number,
+        "state": r.state,
+        "value": r.value,
+        "step": r.step,
+        "sprint_name": r.sprint_name,
+        "started": _time(r.started),
+        "ended": _time(r.ended),
+        "wall_time": r.wall_time,
+        "worker": r.worker,
+        "carried_over": r.carried_over,
+        "retry_of": r.retry_of,
+        "reason": r.reason,
+        "fidelity": r.fidelity,
+        **{f"fidelity.{k}": v for k, v in r.fidelity_values.items()},
+        **{f"attr.{k}": _scalar(v) for k, v in r.attrs.items()},
+        **{f"param.{k}": v for k, v in r.params.items()},
+    }
+
+
+def _time(at: datetime | None) -> str | None:
+    """ISO 8601 with its offset: the rows hold naive UTC."""
+    return at.replace(tzinfo=timezone.utc).isoformat() if at is not None else None
+
+
+def _scalar(value: Any) -> Any:
+    """A value one cell can hold: a list or a table is given as its JSON text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def to_json(rows: Sequence[TrialRow]) -> str:
+    """The CSV's columns as flat records, each with its intermediate values too."""
+    records = [
+        {**record, INTERMEDIATE: {str(step): v for step, v in sorted(r.intermediate.items())}}
+        for record, r in zip(to_records(rows), rows, strict=True)
+    ]
+    return json.dumps(records, indent=2, default=str)
+
+
+def to_csv(rows: Sequence[TrialRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns(rows))
+    for record in to_records(rows):
+        writer.writerow("" if v is None else v for v in record.values())
     return out.getvalue()
 
 

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Set
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Iterator, Set
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any, Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.attrs import FAIL_REASON, HISTORY, OVER_BUDGET, WALL_TIME, WORKER
+from engine.attrs import (
+    CARRIED,
+    FAIL_REASON,
+    HISTORY,
+    OVER_BUDGET,
+    PREFIX,
+    RETRY_OF,
+    WALL_TIME,
+    WORKER,
+)
 from engine.hosts import pid_alive, this_host
+from engine.objective import Fidelity
 from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
+from engine.read.events import utc
+from engine.read.prunes import explain_prunes
 from engine.read.reader import SessionReader
 from engine.records import ProposalRecord, SprintRecord, now
 from engine.states import SessionState, SprintState
@@ -35,7 +47,23 @@ class TrialRow:
     fidelity: str
     wall_time: float | None
     worker: int | None
+    #: Why it failed; why it was pruned too where :func:`trial_rows` was asked for that.
     reason: str | None
+    sprint_name: str = ""
+    #: When it started and ended, naive UTC like the store's own times.
+    started: datetime | None = None
+    ended: datetime | None = None
+    #: The sprint's fidelity as numbers: the resource's amount under its name, both data
+    #: fractions and the numeric extras. One dict per sprint, shared by its rows: read it only.
+    fidelity_values: dict[str, float] = field(default_factory=dict)
+    #: A configuration carried over from the sprint before.
+    carried_over: bool = False
+    #: The number of the trial whose slot this re-queued copy took over.
+    retry_of: int | None = None
+    #: What the objective reported, step by step (the trial's own dict: read it only).
+    intermediate: dict[int, float] = field(default_factory=dict)
+    #: The objective's own user attributes (none of sprintopt's).
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,18 +127,57 @@ def _state(t: FrozenTrial, handed_back: Set[int]) -> RowState:
     raise AssertionError(f"trial {t.number} has no state a row shows: {t.state}")
 
 
-def _row(sprint: int, fid: str, t: FrozenTrial, state: RowState) -> TrialRow:
+@dataclass(frozen=True)
+class _SprintFacts:
+    """What every row of a sprint shares, worked out once per sprint."""
+
+    number: int
+    name: str
+    fidelity: str
+    values: dict[str, float]
+
+    @classmethod
+    def of(cls, sprint: SprintRecord) -> _SprintFacts:
+        plan = sprint.plan
+        return cls(
+            sprint.number, plan.name, plan.fidelity.describe(), fidelity_values(plan.fidelity)
+        )
+
+
+def fidelity_values(fidelity: Fidelity) -> dict[str, float]:
+    """The fidelity as numbers: the resource's amount, both data fractions, numeric extras."""
+    values = {
+        fidelity.resource: fidelity.amount,
+        "train_fraction": fidelity.train_fraction,
+        "valid_fraction": fidelity.valid_fraction,
+    }
+    for key, value in fidelity.extra.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values.setdefault(key, float(value))
+    return values
+
+
+def _row(facts: _SprintFacts, t: FrozenTrial, state: RowState) -> TrialRow:
+    attrs = t.user_attrs
     return TrialRow(
-        sprint=sprint,
+        sprint=facts.number,
         number=t.number,
         state=state,
         value=t.value,
         step=t.last_step,
         params=dict(t.params) or fixed_params(t),
-        fidelity=fid,
-        wall_time=t.user_attrs.get(WALL_TIME),
-        worker=t.user_attrs.get(WORKER),
-        reason=t.user_attrs.get(FAIL_REASON),
+        fidelity=facts.fidelity,
+        wall_time=attrs.get(WALL_TIME),
+        worker=attrs.get(WORKER),
+        reason=attrs.get(FAIL_REASON),
+        sprint_name=facts.name,
+        started=utc(t.datetime_start) if t.datetime_start else None,
+        ended=utc(t.datetime_complete) if t.datetime_complete else None,
+        fidelity_values=facts.values,
+        carried_over=bool(attrs.get(CARRIED)),
+        retry_of=attrs.get(RETRY_OF),
+        intermediate=t.intermediate_values,  # not copied: a big session holds many
+        attrs={k: v for k, v in attrs.items() if not k.startswith(PREFIX)},
     )
 
 
@@ -139,14 +206,14 @@ class PollMemo:
     by_sprint: dict[int, list[TrialRow]] = field(default_factory=dict)
 
 
-def _make(sprint: SprintRecord, fid: str, t: FrozenTrial, back: Set[int]) -> _Made:
+def _make(facts: _SprintFacts, t: FrozenTrial, back: Set[int]) -> _Made:
     retried = t.number in back
     if HISTORY in t.user_attrs:
         return t, retried, None  # a copy of an earlier sprint's trial, to inform the sampler
     state = _state(t, back)
     if state == "over_budget":
         return t, retried, None  # a race's loser: never ran, never counted
-    return t, retried, _row(sprint.number, fid, t, state)
+    return t, retried, _row(facts, t, state)
 
 
 def _sprint_rows(
@@ -157,13 +224,13 @@ def _sprint_rows(
     if last is not None and last[0] is trials and last[1] == back:
         return last[2]
     same_back = last is not None and last[1] == back
-    fid = sprint.plan.fidelity.describe()
+    facts = _SprintFacts.of(sprint)
     before, made = memo.made.get(study, {}), {}
     rows = []
     for t in trials:
         old = before.get(id(t))
         if old is None or old[0] is not t or not (same_back or old[1] == (t.number in back)):
-            old = _make(sprint, fid, t, back)
+            old = _make(facts, t, back)
         made[id(t)] = old
         if old[2] is not None:
             rows.append(old[2])
@@ -172,28 +239,46 @@ def _sprint_rows(
     return rows
 
 
+def _set_up(session: SessionReader) -> Iterator[tuple[SprintRecord, list[FrozenTrial], set[int]]]:
+    """Each set-up sprint with its trials and the numbers of those handed back."""
+    for sprint in session.sprints():
+        if sprint.state != SprintState.SETUP:
+            yield sprint, session.trials(sprint), session.store.retried_numbers(sprint.study_name)
+
+
 def rows_by_sprint(
     session: SessionReader, memo: PollMemo | None = None
 ) -> dict[int, list[TrialRow]]:
     """Each set-up sprint's rows, in trial order; ``memo`` keeps rows between polls."""
     memo = PollMemo() if memo is None else memo
     return {
-        sprint.number: _sprint_rows(
-            sprint,
-            session.trials(sprint),
-            session.store.retried_numbers(sprint.study_name),
-            memo,
-        )
-        for sprint in session.sprints()
-        if sprint.state != SprintState.SETUP
+        sprint.number: _sprint_rows(sprint, trials, back, memo)
+        for sprint, trials, back in _set_up(session)
     }
 
 
-def trial_rows(session: SessionReader, memo: PollMemo | None = None) -> list[TrialRow]:
-    return [row for rows in rows_by_sprint(session, memo).values() for row in rows]
+def trial_rows(
+    session: SessionReader, memo: PollMemo | None = None, *, prune_reasons: bool = False
+) -> list[TrialRow]:
+    """Every shown trial's row, in sprint and trial order.
+
+    ``prune_reasons``: each pruned row says why in ``reason`` (:mod:`engine.read.prunes`), as an
+    export needs. It costs a pass over the sprint per pruned trial, so polls go without it and
+    the app explains a prune only when it is shown.
+    """
+    memo = PollMemo() if memo is None else memo
+    out: list[TrialRow] = []
+    for sprint, trials, back in _set_up(session):
+        rows = _sprint_rows(sprint, trials, back, memo)
+        pruned = {r.number for r in rows if r.state == "pruned" and r.reason is None}
+        if prune_reasons and pruned:
+            why = explain_prunes(trials, sprint.plan, sprint.study_name, session.maximize, pruned)
+            rows = [replace(r, reason=why[r.number]) if r.number in why else r for r in rows]
+        out += rows
+    return out
 
 
-def _sprint_view(
+def sprint_view(
     sprint: SprintRecord, mine: list[TrialRow], maximize: bool
 ) -> tuple[SprintView, TrialRow | None]:
     best = _best(mine, maximize)
@@ -225,7 +310,7 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
         mine = by_sprint.get(sprint.number, [])
         last = memo.views.get(sprint.number)
         if last is None or last[0] is not mine or last[1] != sprint:
-            last = memo.views[sprint.number] = (mine, sprint, *_sprint_view(sprint, mine, maximize))
+            last = memo.views[sprint.number] = (mine, sprint, *sprint_view(sprint, mine, maximize))
         views.append(last[2])
         bests.append(last[3])
     # The session's best: from the highest-fidelity sprint that completed a trial.

@@ -1,4 +1,4 @@
-"""Workers run in this process: failures, budgets, Optuna-style objectives, exports."""
+"""Workers run in this process: failures, budgets, Optuna-style objectives."""
 
 from __future__ import annotations
 
@@ -189,21 +189,6 @@ def test_resuming_a_session_keeps_its_stored_spec(session_dir):
 def test_passwords_never_show_in_urls():
     masked = mask_url("postgresql://ann:s3cret@db.example:5432/hpo")
     assert "s3cret" not in masked and "ann" in masked and "db.example" in masked
-
-
-def test_export_writes_every_trial_with_sprint_and_fidelity(session_dir):
-    sd = session_dir(sprints=[{"name": "only", "trials": 4, "epochs": 3}])
-    _create(sd)
-    _run(sd)
-    out = sd.cli("export", "t", "--format", "json")
-    assert out.returncode == 0, out.stderr
-    rows = json.loads(out.stdout)
-    assert len(rows) == 4 and {r["sprint"] for r in rows} == {1}
-    assert all(r["fidelity"] == "epochs=3" and "x" in r["params"] for r in rows)
-    csv_out = sd.cli("export", "t")
-    header = csv_out.stdout.splitlines()[0]
-    assert header.startswith("sprint,number,state,value") and header.endswith("param.x")
-    assert len(csv_out.stdout.splitlines()) == 5
 
 
 def test_mixing_fidelities_only_when_the_spec_asks(session_dir):
