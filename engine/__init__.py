@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from engine.operations import enqueue_copy, fail_trial, requeue_trial
     from engine.optuna_internals import quiet_optuna
     from engine.outages import storage_summary, troubles
+    from engine.plan_text import plan_diff, pruner_text
     from engine.processes import signal_workers, start_workers
     from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
     from engine.read.events import Event
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from engine.read.model import SessionView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve
     from engine.read.reader import SessionReader
+    from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
     from engine.read.views import Dashboard, SessionSummary, TrialDetail, Watch, find_sessions
     from engine.records import DecisionRecord, ProposalRecord, Standing
@@ -97,6 +99,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.records": ("DecisionRecord", "ProposalRecord", "Standing"),
     "engine.proposal": ("CarryCounts", "Evidence", "ParamChange", "Proposal"),
     "engine.advisor.changes": ("space_changes",),
+    "engine.plan_text": ("plan_diff", "pruner_text"),
     "engine.decision": (
         "DropChoice",
         "Edit",
@@ -117,6 +120,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.edit_flags": ("EDIT_FLAGS",),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
     "engine.read.reader": ("SessionReader",),
+    "engine.read.report": ("Campaign", "GatePart", "ProposalPart", "SprintPart", "campaign"),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
     "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
@@ -135,6 +139,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
 }
 __all__ = [
     "Action",
+    "Campaign",
     "CarryCounts",
     "CategoricalParam",
     "ChartData",
@@ -150,8 +155,10 @@ __all__ = [
     "Event",
     "Evidence",
     "Freeze",
+    "GatePart",
     "ParamChange",
     "Proposal",
+    "ProposalPart",
     "ProposalRecord",
     "ProposalStatus",
     "ProposalView",
@@ -172,6 +179,7 @@ __all__ = [
     "Settings",
     "Space",
     "Spec",
+    "SprintPart",
     "SprintPlan",
     "SprintState",
     "SprintoptError",
@@ -184,6 +192,7 @@ __all__ = [
     "Watch",
     "WorkerOptions",
     "apply_edits",
+    "campaign",
     "check_name",
     "describe",
     "enqueue_copy",
@@ -196,7 +205,9 @@ __all__ = [
     "parse_edits",
     "parse_spec",
     "pid_alive",
+    "plan_diff",
     "proposal_view",
+    "pruner_text",
     "quiet_optuna",
     "read_spec_text",
     "requeue_trial",

@@ -45,15 +45,20 @@ class Fidelity:
         """The resource amount as a whole number of steps (epochs), at least one."""
         return max(1, int(round(self.amount)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_attr(self) -> dict[str, Any]:
+        """The fidelity as objectives read it, ``trial.user_attrs["sprintopt.fidelity"]``
+        (``from_dict`` takes it back): without ``noted``, which only says how plans are shown."""
         return {
             "resource": self.resource,
             "amount": self.amount,
             "train_fraction": self.train_fraction,
             "valid_fraction": self.valid_fraction,
             **{f"extra.{k}": v for k, v in self.extra.items()},
-            "noted": list(self.noted),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fidelity as a sprint plan stores it: :meth:`to_attr` and ``noted``."""
+        return {**self.to_attr(), "noted": list(self.noted)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fidelity:

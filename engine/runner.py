@@ -179,7 +179,7 @@ def _own_connections(store: Store) -> None:
 
 def _label(trial: Trial, ctx: TrialContext) -> None:
     trial.set_user_attr(SPRINT, ctx.sprint.number)
-    trial.set_user_attr(FIDELITY, ctx.sprint.plan.fidelity.to_dict())
+    trial.set_user_attr(FIDELITY, ctx.sprint.plan.fidelity.to_attr())
     trial.set_user_attr(WORKER, ctx.worker_id)
     trial.set_user_attr(HOST, this_host())
 

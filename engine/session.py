@@ -24,6 +24,7 @@ from engine.attrs import (
     SPRINT,
     WORKER,
 )
+from engine.dashboard_notes import write_notes
 from engine.decision import validate_plan
 from engine.errors import DecisionError, SessionError, StaleProposalError, StoreError
 from engine.faults import describe, is_storage_fault
@@ -73,12 +74,16 @@ class Session(SessionReader):
         readonly: bool = False,
         settings: Settings | None = None,
     ) -> Session:
-        """Open an existing session; a ``readonly`` handle (for polling screens) never reaps."""
+        """Open an existing session; a ``readonly`` handle (for polling screens) never reaps.
+
+        One that reaps also brings the sprints' optuna-dashboard notes up to date (a session
+        decided before optuna-dashboard was installed gets them here)."""
         store = Store(url, readonly=readonly, settings=settings)
         session = cls(store, store.session(name))
         if reap and not readonly:
             session.reap()
             session.recover_setup(stuck_after=store.settings.grace_period)
+            write_notes(session)
         return session
 
     @classmethod
@@ -100,6 +105,7 @@ class Session(SessionReader):
             store.request_stop(record.id, False)
             session.reap()
             session.recover_setup(stuck_after=store.settings.grace_period)
+            write_notes(session)
             return Opened(session, created=False)
         first = study_name(spec.session.name, 1, spec.sprints[0].name)
         foreign = store.foreign_study(first, spec.session.name, spec.session.direction)
@@ -201,7 +207,7 @@ class Session(SessionReader):
     def recover_setup(
         self, sprint: SprintRecord | None = None, stuck_after: float | None = None
     ) -> None:
-        """Set up a sprint in setup: its study, its carry-over (idempotent).
+        """Set up a sprint in setup: its study, its carry-over, then the notes (idempotent).
 
         One process does it: it claims the sprint first (:meth:`Store.claim_setup`), and one
         that loses the claim leaves the setup to the winner. Who created the sprint (a decision,
@@ -225,7 +231,7 @@ class Session(SessionReader):
         )
         study.set_user_attr("sprintopt.session", self.name)
         study.set_user_attr(SPRINT, sprint.number)
-        study.set_user_attr(FIDELITY, sprint.plan.fidelity.to_dict())
+        study.set_user_attr(FIDELITY, sprint.plan.fidelity.to_attr())
         trials = study.get_trials(deepcopy=False)
         # What a setup cut short had enqueued is not enqueued again.
         carried = [fixed_params(t) for t in trials if t.user_attrs.get(CARRIED)]
@@ -237,6 +243,8 @@ class Session(SessionReader):
         if self.spec.advisor.mix_fidelities and not any(HISTORY in t.user_attrs for t in trials):
             self._add_history(study, sprint)
         self.store.mark_sprint_running(sprint.id)
+        # The new sprint's note says which decision it came from, the closed one's the decision.
+        write_notes(self)
 
     def _add_history(self, study: optuna.Study, sprint: SprintRecord) -> None:
         """Copy earlier sprints' finished trials inside the new space into the sampler's view.
@@ -298,6 +306,7 @@ class Session(SessionReader):
         won = self.store.close_sprint(sprint, stored, state)
         if won:
             log.info("sprint %d (%s) closed; session %s", sprint.number, sprint.plan.name, state)
+            write_notes(self)  # after the close's transaction, and only by its winner
         return won
 
     def decide(
@@ -313,6 +322,7 @@ class Session(SessionReader):
         ``after`` names the proposal being answered by the closed sprint it follows: a decision
         for one that is no longer open (decided elsewhere, or a later one waits) is refused with
         :class:`StaleProposalError`, in the same transaction that would have written it.
+        The next sprint's setup then writes the optuna-dashboard notes (best effort).
         """
         try:
             action = Action(action)

@@ -1,4 +1,5 @@
-"""The ``sprintopt`` command line: run, attach, worker, status, propose, approve, stop, export."""
+"""The ``sprintopt`` command line: run, attach, worker, status, propose, approve, stop, export,
+report."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from engine import Session, SessionView, Spec
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
+#: An output file with one of these suffixes gets a Markdown report unless --format says.
+MD_SUFFIXES = (".md", ".markdown")
 #: More worker processes than this on one box is a typo, not a plan.
 MAX_WORKERS = 1024
 #: What CUDA_VISIBLE_DEVICES takes: an index, or a GPU or MIG UUID.
@@ -254,13 +257,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     from engine import SessionReader, to_csv, to_json, trial_rows, write_export
 
     session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
-    rows = trial_rows(session)
+    rows = trial_rows(session, prune_reasons=True)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
     if args.output:
         write_export(args.output, text)
         print(f"wrote {len(rows)} trials to {shown(args.output)}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from engine import SessionReader, campaign
+    from tui.report import write_report
+
+    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
+    fmt = args.format or (
+        "md" if args.output and Path(args.output).suffix in MD_SUFFIXES else "html"
+    )
+    path = Path(args.output or f"{session.name}-report.{fmt}")
+    written = write_report(campaign(session), path, fmt)
+    charts = (
+        f" and {len(written) - 1} chart(s) in {shown(str(written[1].parent))}"
+        if written[1:]
+        else ""
+    )
+    print(f"wrote the report of {session.name} to {shown(str(path))}{charts}")
     return 0
 
 
@@ -292,6 +314,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  sprintopt attach {name}      (the terminal app; q quits)")
     print(f"  sprintopt status {name}")
     print(f"  sprintopt export {name} --format csv -o {name}.csv")
+    print(f"  sprintopt report {name}      (the whole campaign in one HTML file)")
     print(f"  optuna-dashboard {mask_url(url)}   (if you have it installed)")
     return code
 
@@ -425,6 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     session_arg(e)
     e.add_argument("--format", choices=["csv", "json"], default="csv")
     e.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    rp = add("report", cmd_report, "write the campaign's story: one HTML file, or Markdown")
+    session_arg(rp)
+    rp.add_argument(
+        "--format",
+        choices=["html", "md"],
+        help="html (one self-contained file; the default) or md (Markdown, charts beside it "
+        "in NAME_files/); default: from the -o suffix",
+    )
+    rp.add_argument("-o", "--output", help="file to write (default: NAME-report.html here)")
 
     d = add("demo", cmd_demo, "run a quick three-sprint session on a synthetic problem")
     d.add_argument("--workers", type=worker_count, default=2)

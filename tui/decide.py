@@ -69,8 +69,7 @@ def cmd_propose(args: argparse.Namespace, open_session: Opener) -> int:
 
 
 def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
-    from engine import Action, apply_edits, parse_edits
-    from tui.proposal_text import plan_diff
+    from engine import Action, apply_edits, parse_edits, plan_diff
 
     session = open_session(args)
     proposal = session.open_proposal()
@@ -104,7 +103,7 @@ def cmd_approve(args: argparse.Namespace, open_session: Opener) -> int:
 
 
 def cmd_history(args: argparse.Namespace, open_session: Opener) -> int:
-    from tui.proposal_text import plan_diff
+    from engine import plan_diff
 
     session = open_session(args)
     proposals = {p.id: p for p in session.store.proposals(session.record.id)}

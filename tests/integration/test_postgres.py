@@ -49,3 +49,10 @@ def test_workers_share_a_session_in_postgresql_with_exact_budgets(session_dir):
     assert "hunter2" not in status.stdout
     logs = "".join(p.read_text() for p in (sd.path / "sessions" / f"{name}.logs").glob("*.log"))
     assert "hunter2" not in logs and "joined session" in logs
+    # The campaign report reads the same session from the server, and names it masked.
+    made = sd.cli("report", name, "--storage", url, "-o", "report.html")
+    assert made.returncode == 0, made.stderr
+    page = (sd.path / "report.html").read_text()
+    assert f">Campaign report: {name}</h1>" in page and ">Sprint 2: b</h2>" in page
+    assert "Decision: accepted by auto-approve" in page
+    assert "hunter2" not in page and "postgres:***@" in page

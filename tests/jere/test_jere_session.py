@@ -56,3 +56,27 @@ def test_tiny_three_phase_session_end_to_end(tmp_path: Path) -> None:
     for t in completed:
         assert {"thresholds", "f1_calibrated", "f1_uncalibrated", "losses"} <= set(t.user_attrs)
     assert len(session.decisions()) == 2
+    # Its report tells the three phases and carries what the workload recorded.
+    page = tmp_path / "jere.html"
+    made = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "report", "jere-tiny", "--storage", url, "-o", str(page)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    text = page.read_text()
+    for section in (
+        "Campaign report: jere-tiny",
+        "Sprint 1: define",
+        "Proposal after sprint 1",
+        "Sprint 2: warmup",
+        "Proposal after sprint 2",
+        "Sprint 3: full",
+        "Recommendation",
+    ):
+        assert f">{section}</h" in text, section
+    assert "Decision: accepted by auto-approve" in text
+    assert "<th>f1_calibrated</th>" in text and "<th>thresholds</th>" in text
+    assert 'id="chart-progress"' in text and "still" not in text.split("<h2")[0]

@@ -16,11 +16,10 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from engine import Action, CategoricalParam, SprintoptError, SprintPlan, Standing
+from engine import Action, CategoricalParam, SprintoptError, SprintPlan, Standing, plan_diff
 from tui import parsing
 from tui.draft import Draft
 from tui.messages import Decided, EngineFailed, ProposalLoaded, StandingLoaded
-from tui.proposal_text import plan_diff
 from tui.screens.base import BaseScreen
 from tui.widgets.prompt import PromptBar
 from tui.widgets.proposal_table import ProposalTable, summary

@@ -12,9 +12,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from engine import SprintPlan
+from engine import SprintPlan, pruner_text
 from tui.draft import Draft, DraftRow
-from tui.proposal_text import pruner_text
 from tui.widgets.plain import PlainTable
 
 COLUMNS = ("param", "now", "next", "imp", "why")
