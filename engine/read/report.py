@@ -25,7 +25,7 @@ from engine.read.model import SprintView, TrialRow, rows_by_sprint, sprint_view
 from engine.read.reader import SessionReader
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord, now
 from engine.space import Space
-from engine.sprint import SprintPlan
+from engine.sprint import SprintPlan, planned_sprint
 from engine.states import SessionState, SprintState
 from engine.storage_url import mask_url
 
@@ -226,7 +226,7 @@ def campaign(session: SessionReader) -> Campaign:
         created_at=rec.created_at,
         generated_at=now(),
         spec_text=rec.spec_text,
-        planned=tuple(_planned(spec.sprints[i], session, i) for i in range(len(spec.sprints))),
+        planned=tuple(_planned(session, i) for i in range(len(spec.sprints))),
         sprints=parts,
         proposals=proposals,
         cost=cost,
@@ -237,13 +237,11 @@ def campaign(session: SessionReader) -> Campaign:
     )
 
 
-def _planned(sprint: Any, session: SessionReader, index: int) -> str:
-    from engine.sprint import planned_sprint
-
+def _planned(session: SessionReader, index: int) -> str:
     plan = planned_sprint(session.spec, index)
     return (
         f"{index + 1}. {plan.name}: {plan.budget} trials at {plan.fidelity.describe()}, "
-        f"{plan.sampler} sampler, {plan.pruner} pruner"
+        f"{plan.sampler} sampler, pruner {pruner_text(plan)}"
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine import Campaign, ProposalPart, SprintPart, show_value
+from engine import Campaign, ProposalPart, SprintPart, pruner_text, show_value
 from tui.format import duration, num
 from tui.report import charts
 
@@ -165,7 +165,7 @@ def _proposal(p: ProposalPart, draw: bool) -> list[Block]:
     out.append(
         Para(
             f"Next sprint: {nxt.name}, {nxt.budget} trials at {nxt.fidelity.describe()}, "
-            f"{nxt.sampler} sampler, {nxt.pruner} pruner"
+            f"{nxt.sampler} sampler, pruner {pruner_text(nxt)}"
             + (f" ({ev.next.reason})" if ev.next is not None and ev.next.reason else "")
             + "."
         )
