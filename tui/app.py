@@ -129,6 +129,8 @@ class SprintoptApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("quit", "help"):  # not while a prompt takes the keys (see BaseScreen)
+            if not self.screen_stack:  # closing: nothing left to act on
+                return action == "quit"
             prompt_open = getattr(self.screen, "prompt_open", None)
             return not (prompt_open and prompt_open())
         return True
@@ -147,6 +149,8 @@ class SprintoptApp(App[None]):
     def on_key(self, event: events.Key) -> None:
         # A printable key only gets here if no widget took it. With a prompt focused it was
         # typed before the prompt had focus (typeahead over SSH): it belongs in the prompt.
+        if not self.screen_stack:  # a key still queued as the app closes: no screen to take it
+            return
         field = self.focused
         if isinstance(field, Input) and field.parent is not None and field.parent.display:
             if event.is_printable and event.character:

@@ -23,12 +23,12 @@ from tests import services
 from tests.conftest import SessionDir, write_spec
 from tests.conftest import test_env as cli_env
 from tests.tui.support import create, step_until
-
-# One build of the session serves the module: its tests run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("report")
 from tui.report import write_report
 from tui.report.document import Chart, Heading, Para, Table, blocks, texts
 from tui.report.render import CSP, to_html, to_markdown
+
+# One build of the session serves the module: its tests run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("report")
 
 # At 4 epochs the ranking of 2 epochs is turned upside down; the edges of x fail at 4.
 INVERTED = """
