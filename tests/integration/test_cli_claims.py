@@ -338,7 +338,10 @@ def test_a_sprint_timeout_closes_the_sprint_on_time_and_the_session_goes_on(foll
     assert status.startswith("session t: finished")
     rows = status_rows(status)
     state, done, budget = rows["a"]
-    assert state == "closed" and budget == BUDGET and 0 < done < budget
+    # Cut short by the time limit. How many trials got in first is the machine's speed: on a
+    # loaded 2-core box (the ten-run loop beside a MiniLM session) the worker's start and one
+    # slow trial took longer than the 8 s, and none did; the time limit held all the same.
+    assert state == "closed" and budget == BUDGET and done < budget
     assert rows["b"] == ("closed", 2, 2)  # the next sprint ran its whole budget
     session = Session.open("t", SessionDir(followed.path, "t").url, reap=False, readonly=True)
     try:
