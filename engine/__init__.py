@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from engine.read.export import to_csv, to_json, write_export
     from engine.read.model import SessionView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve
+    from engine.read.progress import SessionProgress
     from engine.read.reader import SessionReader
     from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
@@ -119,6 +120,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     ),
     "engine.edit_flags": ("EDIT_FLAGS",),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
+    "engine.read.progress": ("SessionProgress",),
     "engine.read.reader": ("SessionReader",),
     "engine.read.report": ("Campaign", "GatePart", "ProposalPart", "SprintPart", "campaign"),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
@@ -166,6 +168,7 @@ __all__ = [
     "STORAGE_ENV",
     "Session",
     "SessionError",
+    "SessionProgress",
     "SessionReader",
     "SessionState",
     "SessionSummary",

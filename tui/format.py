@@ -47,6 +47,25 @@ def duration(seconds: float | None) -> str:
     return f"{hours // 24}d{hours % 24:02d}h"
 
 
+#: Past this an estimate says only that it is long: wall times that far out say nothing more.
+LONGEST_SHOWN = 99 * 86400.0
+
+
+def estimate(seconds: float | None) -> str:
+    """A time still to go: "unknown", "~1m05s", or "> 99d" past :data:`LONGEST_SHOWN`."""
+    if seconds is None:
+        return "unknown"
+    if seconds > LONGEST_SHOWN:
+        return "> 99d"
+    return f"~{duration(seconds)}"
+
+
+def bar(fraction: float, width: int, full: str = "█", empty: str = "░") -> str:
+    """A progress bar ``width`` cells wide, ``fraction`` (clamped to 0..1) of them full."""
+    cells = round(min(1.0, max(0.0, fraction)) * width)
+    return full * cells + empty * (width - cells)
+
+
 def clock(at: datetime | None) -> str:
     """A naive-UTC store time as local HH:MM:SS."""
     if at is None:

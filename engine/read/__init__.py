@@ -3,6 +3,7 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 
 - :mod:`~engine.read.reader` — :class:`SessionReader`, a read-only handle on one session;
 - :mod:`~engine.read.model` — the read model: one row per trial, one view per sprint and session;
+- :mod:`~engine.read.progress` — the whole session's progress and the time it may still take;
 - :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from engine.read.export import ExportError, to_csv, to_json, write_export
     from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve, chart_data, live_importance
+    from engine.read.progress import SessionProgress, session_progress
     from engine.read.prunes import explain_prunes
     from engine.read.reader import SessionReader
     from engine.read.review import EditEffect, ProposalView, proposal_view
@@ -47,6 +49,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     ),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.events": ("Event", "session_events"),
+    "engine.read.progress": ("SessionProgress", "session_progress"),
     "engine.read.prunes": ("explain_prunes",),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
     "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
@@ -60,6 +63,7 @@ __all__ = [
     "ExportError",
     "LiveSession",
     "ProposalView",
+    "SessionProgress",
     "SessionReader",
     "SessionSummary",
     "SessionView",
@@ -73,6 +77,7 @@ __all__ = [
     "live_importance",
     "proposal_view",
     "session_events",
+    "session_progress",
     "session_view",
     "to_csv",
     "to_json",

@@ -26,6 +26,15 @@ from engine.objective import Fidelity
 from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
 from engine.read.events import utc
+from engine.read.progress import (
+    SessionProgress,
+    SprintPace,
+    Stage,
+    session_progress,
+    sprint_pace,
+    stages_to_come,
+    trial_cost,
+)
 from engine.read.prunes import explain_prunes
 from engine.read.reader import SessionReader
 from engine.records import ProposalRecord, SprintRecord, now
@@ -94,6 +103,8 @@ class SessionView:
     best_sprint: int | None
     proposal: ProposalRecord | None
     trials: list[TrialRow]
+    #: The whole session's progress: sprint k of n, trials left, the time to go.
+    progress: SessionProgress
     #: Outages the session's live workers are riding out (their notes; empty when none).
     storage: tuple[StorageTrouble, ...] = ()
     #: Workers whose process lives on this host but whose heartbeat has stopped reaching the
@@ -204,6 +215,8 @@ class PollMemo:
     )
     #: The rows of each sprint at the last :func:`session_view`.
     by_sprint: dict[int, list[TrialRow]] = field(default_factory=dict)
+    #: Per sprint number: (its rows, their pace).
+    paces: dict[int, tuple[list[TrialRow], SprintPace]] = field(default_factory=dict)
 
 
 def _make(facts: _SprintFacts, t: FrozenTrial, back: Set[int]) -> _Made:
@@ -305,14 +318,16 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
     memo = PollMemo() if memo is None else memo
     by_sprint = memo.by_sprint = rows_by_sprint(session, memo)
     rows = list(chain.from_iterable(by_sprint.values()))
-    views, bests = [], []
-    for sprint in session.sprints():
+    views, bests, stages = [], [], []
+    sprints = session.sprints()
+    for sprint in sprints:
         mine = by_sprint.get(sprint.number, [])
         last = memo.views.get(sprint.number)
         if last is None or last[0] is not mine or last[1] != sprint:
             last = memo.views[sprint.number] = (mine, sprint, *sprint_view(sprint, mine, maximize))
         views.append(last[2])
         bests.append(last[3])
+        stages.append(_stage(sprint, mine, memo))
     # The session's best: from the highest-fidelity sprint that completed a trial.
     best_row = next((best for best in reversed(bests) if best is not None), None)
     # Alive is what the database says: not stopped, and seen within the grace period (the
@@ -326,6 +341,13 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
     silent = sum(
         1 for w in workers if w.last_seen <= cutoff and w.host == here and pid_alive(w.pid)
     )
+    proposal = session.open_proposal()
+    created = sprints[-1].number if sprints else 0
+    newest = sprints[-1].plan.fidelity if sprints else None
+    coming = None
+    if proposal is not None and proposal.after_sprint == created:
+        coming = proposal.plan.budget, proposal.plan.fidelity
+    stages += stages_to_come(session.spec, created, newest, coming)
     return SessionView(
         name=rec.name,
         state=rec.state,
@@ -337,12 +359,21 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
         best_value=best_row.value if best_row else None,
         best_params=best_row.params if best_row else None,
         best_sprint=best_row.sprint if best_row else None,
-        proposal=session.open_proposal(),
+        proposal=proposal,
         trials=rows,
+        progress=session_progress(rec.state, stages, alive),
         storage=troubles(settings.log_dir(rec.name, session.store.url)),
         silent_workers=silent,
         grace_period=settings.grace_period,
     )
+
+
+def _stage(sprint: SprintRecord, rows: list[TrialRow], memo: PollMemo) -> Stage:
+    last = memo.paces.get(sprint.number)
+    if last is None or last[0] is not rows:
+        last = memo.paces[sprint.number] = rows, sprint_pace((r.state, r.wall_time) for r in rows)
+    plan = sprint.plan
+    return Stage(sprint.number, plan.budget, trial_cost(plan.fidelity), sprint.state, last[1])
 
 
 def _best(rows: list[TrialRow], maximize: bool) -> TrialRow | None:

@@ -20,6 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
+from engine.faults import describe, is_storage_fault
 from engine.read.events import Event, session_events, utc
 from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
 from engine.read.plots import (
@@ -119,6 +120,8 @@ class TrialDetail:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """A session found, or (``problem`` set) a database or session that cannot be listed."""
+
     name: str
     url: str
     state: str
@@ -127,6 +130,12 @@ class SessionSummary:
     sprint_name: str
     trials: int
     best_value: float | None
+    #: Why this entry is no session that can be opened, in one line (None: it is one).
+    problem: str | None = None
+
+    @classmethod
+    def unusable(cls, name: str, url: str, problem: str) -> SessionSummary:
+        return cls(name, url, "unusable", 0, 0, "-", 0, None, problem)
 
 
 def _progress(
@@ -323,29 +332,52 @@ def find_sessions(directory: Path | None = None, url: str | None = None) -> list
 
     Every store is opened read-only: listing never writes, creates or chmods anything. A ``url``
     that cannot be read (a server away, a damaged database) raises :class:`StoreError`; one
-    without sprintopt tables just has no sessions. Under ``directory``, files that are not
-    session databases are skipped.
+    without sprintopt tables just has no sessions. Under ``directory`` every file is listed:
+    one that is not a session database, or cannot be read (locked, damaged), is an entry with
+    its ``problem`` in one line, so one bad file neither ends the listing nor hides the others.
+    A session that cannot be summed up is such an entry too, beside its file's other sessions.
     """
     if url is not None:
-        urls = [url]
-    else:
-        base = directory or Settings().sessions_dir()
-        urls = [f"sqlite:///{p.resolve()}" for p in sorted(base.glob("*.db"))]
-    out: list[SessionSummary] = []
-    for u in urls:
         try:
-            store = Store(u, readonly=True)
+            return _in_store(url)
         except NoSessionsError:
-            continue
-        except SprintoptError:  # under sessions/: not a session database, or unreadable
-            if url is not None:
-                raise
-            continue
+            return []  # asked for by URL: a database without sessions simply has none
+    base = directory or Settings().sessions_dir()
+    out: list[SessionSummary] = []
+    for path in sorted(base.glob("*.db")):
+        u = f"sqlite:///{path.resolve()}"
         try:
-            out += [_summary(store, u, rec.name) for rec in store.sessions()]
-        finally:
-            store.close()
+            out += _in_store(u)
+        except Exception as exc:  # one file's trouble, whatever it is, stays that file's
+            out.append(SessionSummary.unusable(path.name, u, _why(exc, u, path)))
     return out
+
+
+def _in_store(url: str) -> list[SessionSummary]:
+    store = Store(url, readonly=True)
+    try:
+        out = []
+        for rec in store.sessions():
+            try:
+                out.append(_summary(store, url, rec.name))
+            except Exception as exc:  # a broken session does not hide its neighbours
+                if is_storage_fault(exc):
+                    raise  # the whole storage's trouble, not this session's
+                why = f"session {rec.name} cannot be read: {_why(exc, url, None)}"
+                out.append(SessionSummary.unusable(rec.name, url, why))
+        return out
+    finally:
+        store.close()
+
+
+def _why(exc: BaseException, url: str, path: Path | None) -> str:
+    """The first line of what went wrong, naming the file by its name, not its whole path."""
+    text = str(exc).strip().splitlines()[0] if isinstance(exc, SprintoptError) else ""
+    text = text or describe(exc)
+    if path is not None:
+        for long in (mask_url(url), url, str(path.resolve()), str(path)):
+            text = text.replace(long, path.name)
+    return text
 
 
 def _summary(store: Store, url: str, name: str) -> SessionSummary:

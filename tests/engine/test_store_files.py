@@ -377,12 +377,49 @@ def test_listing_sessions_never_writes_and_says_why_it_cannot(tmp_path, capsys):
     _sprintopt_db(home / "s.db", mode=0o640)
     junk = home / "junk.db"
     junk.write_text("not a database\n")
-    before = {p.name: _snapshot(p) for p in (home / "s.db", junk)}
-    assert [s.name for s in find_sessions(home)] == ["s"]
-    assert {p.name: _snapshot(p) for p in (home / "s.db", junk)} == before
+    _optuna_db(home / "plain.db")
+    _sprintopt_db(tmp_path / "two.db")  # one database, two sessions
+    store = Store(_url(tmp_path / "two.db"))
+    store.create_session("s2", {"sprints": []}, "spec", [])
+    store.close()  # the last connection folds the WAL into the file, ready to move
+    os.replace(tmp_path / "two.db", home / "two.db")
+    files = [home / n for n in ("junk.db", "plain.db", "s.db", "two.db")]
+    before = {p.name: _snapshot(p) for p in files}
+    found = find_sessions(home)
+    # Every file is listed, in name order: each session, and each file that holds none, why.
+    assert [(s.name, s.problem) for s in found] == [
+        ("junk.db", "junk.db is not a SQLite database; it was left untouched"),
+        ("plain.db", "plain.db holds no sprintopt sessions"),
+        ("s", None),
+        ("s", None),
+        ("s2", None),
+    ]
+    assert {p.name: _snapshot(p) for p in files} == before
     assert find_sessions(url=_url(_optuna_db(tmp_path / "optuna.db"))) == []
     with pytest.raises(StoreError, match="not a SQLite database"):
         find_sessions(url=_url(junk))
     code = cli_main(["sessions", "--storage", "postgresql+psycopg://ann:s3cret@127.0.0.1:9/x"])
     err = capsys.readouterr().err
     assert code == 2 and "cannot open storage" in err and "s3cret" not in err
+
+
+def test_a_locked_or_damaged_database_is_listed_with_why_beside_the_sessions(tmp_path):
+    from engine.read.views import find_sessions
+
+    home = tmp_path / "sessions"
+    home.mkdir()
+    _sprintopt_db(home / "s.db")
+    with sqlite3.connect(_sprintopt_db(home / "damaged.db")) as conn:
+        conn.execute("DELETE FROM sprintopt_meta")
+    locker = sqlite3.connect(home / "locked.db", isolation_level=None)
+    locker.execute("CREATE TABLE t (x)")
+    locker.execute("BEGIN EXCLUSIVE")  # another program writes it, in rollback-journal mode
+    locker.execute("INSERT INTO t VALUES (1)")
+    try:
+        found = {s.name: s.problem for s in find_sessions(home)}  # waits its 5 s for the lock
+    finally:
+        locker.close()
+    assert found["s"] is None
+    damaged = found["damaged.db"]
+    assert damaged is not None and damaged.startswith("damaged.db is damaged: it has no schema")
+    assert found["locked.db"] == "cannot read locked.db: database is locked"

@@ -91,6 +91,8 @@ def session_rows(text: str) -> dict[str, tuple[str, str, int, str]]:
     """`sessions`' table: session name -> (state, sprint k/n, trials, storage URL)."""
     rows = {}
     for line in text.splitlines()[1:]:
+        if not line:
+            break  # the files that hold no session follow, one "unusable: why" a line
         name, state, sprint, _sprint_name, trials, _best, url = line.split()
         rows[name] = (state, sprint, int(trials), url)
     return rows

@@ -199,3 +199,59 @@ def test_an_unreachable_storage_is_said_once_and_shown_until_it_is_back(awaiting
             await until(pilot, lambda: not banner.display)
 
     run(flow)
+
+
+def test_the_header_shows_the_whole_sessions_progress(awaiting):
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _dashboard(app, pilot)
+            lines = str(screen.query_one("#header-lines").render()).splitlines()
+            overall = next(line for line in lines if line.startswith("overall "))
+            # 24 of the 24 + 6 (the proposal's sprint) trials: 80 %, 10 of 12 cells.
+            assert overall.startswith("overall ██████████░░ 80% · sprint 1/2 · ")
+            assert "24/30 trials done, 6 left" in overall
+            assert "time left unknown (no worker is alive)" in overall
+
+    run(flow)
+
+
+def test_the_sessions_screen_lists_every_database_and_says_why_one_is_unusable(awaiting):
+    from engine.session import Session
+    from engine.spec import load_spec
+    from tests.conftest import write_spec
+
+    sd, _ = awaiting
+    home = sd.path / "sessions"
+    other = sd.path / "other"
+    other.mkdir()
+    spec = load_spec(write_spec(other, "u", "quadratic", [{"name": "only", "trials": 3}]))
+    url = f"sqlite:///{home / 'u.db'}"
+    Session.create_or_resume(spec, "spec", url, [str(other)]).session.store.close()
+    (home / "junk.db").write_text("not a database\n")
+    app = create_app(None, None, poll_seconds=0.2, sessions_dir=home)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(
+                pilot, lambda: isinstance(app.screen, SessionsScreen) and app.screen.sessions
+            )
+            screen = app.screen
+            assert [(s.name, s.state) for s in screen.sessions] == [
+                ("t", "awaiting"),
+                ("u", "running"),
+            ]
+            assert screen.query_one(DataTable).row_count == 2
+            title = str(screen.query_one("#sessions-title").render())
+            assert "2 session(s) in" in title
+            notes = screen.query_one("#sessions-unusable")
+            assert notes.display
+            said = str(notes.render())
+            assert said == "✗ unusable: junk.db is not a SQLite database; it was left untouched"
+            await pilot.press("down", "enter")  # the second row: u, on its dashboard
+            board = await _dashboard(app, pilot)
+            assert board.dashboard.view.name == "u"
+
+    run(flow)

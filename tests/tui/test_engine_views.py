@@ -25,6 +25,9 @@ def test_the_dashboard_view_matches_the_read_model(awaiting):
     rows = trial_rows(session)
     assert d.view.trials == rows and d.shown == 1
     assert d.progress.done == 24 and d.progress.eta is None  # no worker alive
+    whole = d.view.progress  # the closed sprint's 24, then the proposal's 6
+    assert (whole.sprint, whole.sprints, whole.done, whole.left) == (1, 2, 24, 6)
+    assert (whole.to_end, whole.unknown) == (None, "no worker is alive")
     kinds = [e.kind for e in d.events]
     assert kinds[0] == "sprint" and kinds[-1] == "proposal"
     pruned = {r.number for r in rows if r.state == "pruned"}

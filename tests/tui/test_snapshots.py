@@ -74,7 +74,8 @@ class PinnedSource(EngineSource):
     def dashboard(self, sprint: int | None = None) -> Dashboard:
         d = super().dashboard(sprint)
         events = tuple(replace(e, at=T0 + timedelta(seconds=7 * i)) for i, e in enumerate(d.events))
-        view = replace(d.view, workers_alive=2)
+        whole = replace(d.view.progress, to_end=75.0, unknown=None)  # as if 2 workers waited
+        view = replace(d.view, workers_alive=2, progress=whole)
         progress = replace(d.progress, per_trial=12.5, eta=None)
         return replace(d, view=view, events=events, progress=progress)
 

@@ -1,4 +1,5 @@
-"""The sessions found (under sessions/ or in a given storage), with status and best value."""
+"""The sessions found (under sessions/ or in a given storage), with status and best value;
+below them, each database or session that cannot be opened, with why in one line."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class SessionsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Static("Sessions: Enter opens one", id="sessions-title", markup=False)
         yield PlainTable(cursor_type="row", id="sessions-data")
+        yield Static("", id="sessions-unusable", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -48,10 +50,11 @@ class SessionsScreen(BaseScreen):
 
     @on(SessionsLoaded)
     def _loaded(self, message: SessionsLoaded) -> None:
-        self.sessions = message.sessions
+        self.sessions = [s for s in message.sessions if s.problem is None]
+        unusable = [s for s in message.sessions if s.problem is not None]
         table = self.query_one(DataTable)
         table.clear()
-        for i, s in enumerate(message.sessions):
+        for i, s in enumerate(self.sessions):
             table.add_row(
                 s.name,
                 s.state,
@@ -63,8 +66,11 @@ class SessionsScreen(BaseScreen):
             )
         table.check_idle()
         where = self.tui.sessions_where
-        found = f"{len(message.sessions)} session(s) in {where}"
+        found = f"{len(self.sessions)} session(s) in {where}"
         self.query_one("#sessions-title", Static).update(f"Sessions: {found}. Enter opens one.")
+        notes = self.query_one("#sessions-unusable", Static)
+        notes.display = bool(unusable)
+        notes.update("\n".join(f"✗ unusable: {s.problem}" for s in unusable))
 
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:

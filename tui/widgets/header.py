@@ -1,4 +1,5 @@
-"""The dashboard's header: session, sprint, fidelity, progress, pace, best, a waiting proposal."""
+"""The dashboard's header: session, sprint, fidelity, progress, pace, the whole session's
+progress and time to go, best, a waiting proposal."""
 
 from __future__ import annotations
 
@@ -10,15 +11,30 @@ from textual.widgets import Static
 
 from engine import Dashboard, SessionState
 from tui import format as fmt
+from tui.text import progress_parts
+
+#: Cells of the session's progress bar.
+BAR = 12
 
 
-def _lines(d: Dashboard) -> tuple[Text, Text, Text]:
+def _session_line(d: Dashboard) -> Text:
+    whole = d.view.progress
+    what, when = progress_parts(whole, d.view.state)
+    return Text.assemble(
+        ("overall ", "dim"),
+        (fmt.bar(whole.fraction, BAR), "bold"),
+        f" {whole.fraction:.0%} · ",
+        " · ".join([*what, *([when] if when else [])]),
+    )
+
+
+def _lines(d: Dashboard) -> tuple[Text, Text, Text, Text]:
     view, p = d.view, d.progress
     s = p.sprint
     state = view.state + (", stop requested" if view.stop_requested else "")
     top = Text.assemble(("session ", "dim"), (view.name, "bold"), f" · {state}")
     if s is not None:
-        total = max(view.planned_sprints, len(view.sprints))
+        total = max(view.progress.sprints, len(view.sprints))
         top.append(f" · sprint {s.number}/{total} ")
         top.append(s.name, "bold")
         top.append(f" [{s.fidelity}] {s.sampler}/{s.pruner}")
@@ -45,7 +61,7 @@ def _lines(d: Dashboard) -> tuple[Text, Text, Text]:
     else:
         best.append(fmt.num(view.best_value, 6), "bold")
         best.append(f" (sprint {view.best_sprint}) {fmt.config(view.best_params)}")
-    return top, progress, best
+    return top, progress, _session_line(d), best
 
 
 class SessionHeader(Vertical):
