@@ -1,7 +1,8 @@
 """The session tables (``sprintopt_*``), which live beside Optuna's own in one database.
 
 Only :mod:`engine.store` reads and writes them. A change here that older code cannot read bumps
-``SCHEMA_VERSION``; a database written by a newer version is refused, not misread.
+``SCHEMA_VERSION``; a database written by a newer version is refused, not misread. A table older
+code does not need (``ADDED_LATER``) is made by the first writer that opens an older database.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from engine.states import Action, ProposalStatus, SessionState, SprintState, StrEnum
+from engine.states import (
+    Action,
+    NoticeEvent,
+    ProposalStatus,
+    SessionState,
+    SprintState,
+    StrEnum,
+)
 
 SCHEMA_VERSION = 1
 
@@ -128,3 +136,16 @@ retries_t = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("study_name", "trial_number"),
 )
+notices_t = Table(
+    "sprintopt_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
+    Column("event", State(NoticeEvent), nullable=False),
+    # Which occurrence: the sprint a proposal follows, a failure streak's sprint and first trial.
+    Column("key", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("session_id", "event", "key"),  # one process claims each notice
+)
+#: Tables a database written before them may lack: readers do without them, writers add them.
+ADDED_LATER = frozenset({notices_t.name})

@@ -287,11 +287,14 @@ class Session(SessionReader):
         return fitted[: sprint.plan.budget]
 
     # -- sprint transitions ------------------------------------------------------------------
-    def try_close(self, sprint: SprintRecord) -> bool:
-        """Close a spent sprint and store the proposal; exactly one caller wins."""
+    def try_close(self, sprint: SprintRecord) -> SessionState | None:
+        """Close a spent sprint and store the proposal; exactly one caller wins.
+
+        Returns the state the winner left the session in (awaiting a decision, or finished);
+        None to every other caller."""
         sprints = self.sprints()
         if any(s.id == sprint.id and s.state != SprintState.RUNNING for s in sprints):
-            return False  # closed by another worker already: skip the advisor's work
+            return None  # closed by another worker already: skip the advisor's work
         # The advisor reads every earlier sprint: the fidelity gate compares carried-over
         # configurations with their source sprint, and the recheck finds what was fixed when.
         history = [
@@ -303,11 +306,11 @@ class Session(SessionReader):
         proposal = advisor.propose(self.spec, history, closed)
         stored = None if proposal is None else proposal.to_store()
         state = SessionState.FINISHED if proposal is None else SessionState.AWAITING
-        won = self.store.close_sprint(sprint, stored, state)
-        if won:
-            log.info("sprint %d (%s) closed; session %s", sprint.number, sprint.plan.name, state)
-            write_notes(self)  # after the close's transaction, and only by its winner
-        return won
+        if not self.store.close_sprint(sprint, stored, state):
+            return None
+        log.info("sprint %d (%s) closed; session %s", sprint.number, sprint.plan.name, state)
+        write_notes(self)  # after the close's transaction, and only by its winner
+        return state
 
     def decide(
         self,

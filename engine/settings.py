@@ -10,7 +10,9 @@ nothing reads the environment at import. It carries:
 - where a session's workers keep their logs (and their storage notes): ``<name>.logs/`` beside
   the database, or under ``sessions/`` here when the storage is a server;
 - the heartbeat: seconds between a running trial's beats; a trial silent for the grace period
-  (four beats) belongs to a dead worker. Tests shorten it through ``$SPRINTOPT_HEARTBEAT_SECONDS``.
+  (four beats) belongs to a dead worker. Tests shorten it through ``$SPRINTOPT_HEARTBEAT_SECONDS``;
+- the command a worker runs to call a person (``$SPRINTOPT_NOTIFY``: what ``sprintopt run`` read
+  from the spec file's ``[notify]``), never read from the database.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from engine.storage_url import sqlite_path
 #: The storage URL travels to workers in the environment, never in `ps` output.
 STORAGE_ENV = "SPRINTOPT_STORAGE"
 HEARTBEAT_ENV = "SPRINTOPT_HEARTBEAT_SECONDS"
+#: The notify command travels to workers in the environment: a command read from the database
+#: would let anyone who can write to it run code on every worker host.
+NOTIFY_ENV = "SPRINTOPT_NOTIFY"
 SESSIONS = "sessions"
 HEARTBEAT = 5
 MAX_HEARTBEAT = 3600
@@ -36,6 +41,7 @@ class Settings:
     heartbeat: int = HEARTBEAT  # seconds between a running trial's heartbeats
     storage: str | None = None  # $SPRINTOPT_STORAGE
     base: Path | None = None  # the folder that holds sessions/ (None: the working directory)
+    notify: str | None = None  # $SPRINTOPT_NOTIFY: the command that calls a person
 
     @classmethod
     def from_environ(
@@ -46,6 +52,7 @@ class Settings:
             heartbeat=_heartbeat(env.get(HEARTBEAT_ENV)),
             storage=env.get(STORAGE_ENV, "").strip() or None,
             base=base,
+            notify=env.get(NOTIFY_ENV, "").strip() or None,
         )
 
     @property
@@ -58,6 +65,8 @@ class Settings:
         env = {HEARTBEAT_ENV: str(self.heartbeat)}
         if self.storage:
             env[STORAGE_ENV] = self.storage
+        if self.notify:
+            env[NOTIFY_ENV] = self.notify
         return env
 
     # -- where things are -------------------------------------------------------------------

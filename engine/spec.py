@@ -319,6 +319,35 @@ class AdvisorSpec(_Model):
     mix_fidelities: bool = False
 
 
+#: The most seconds a notify command may run before it is killed: it calls a person, no more.
+MAX_NOTIFY_SECONDS = 3600
+#: Defaults of [notify]: trials failed in a row that call a person; seconds the command may run.
+FAILING_AFTER = 3
+NOTIFY_TIMEOUT = 30.0
+
+
+class NotifySpec(_Model):
+    """Calling a person (engine/notify.py): ``command`` runs once per event, in a shell, with
+    the session, the event and a summary in its environment."""
+
+    command: str = Field(max_length=4096)
+    # Trials of one sprint failed in a row (in the order they ended) that call a person.
+    failing_after: int = Field(default=FAILING_AFTER, ge=1, le=MAX_COUNT)
+    timeout: float = Field(default=NOTIFY_TIMEOUT, gt=0, le=MAX_NOTIFY_SECONDS)
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError(
+                "is empty: name the command to run, e.g. command = "
+                """'notify-send sprintopt "$SPRINTOPT_SUMMARY"', or remove [notify]"""
+            )
+        if "\0" in v:
+            raise ValueError("holds a NUL character, which no command line can carry")
+        return v
+
+
 class Spec(_Model):
     session: SessionSpec
     space: dict[str, ParamSpec]
@@ -326,6 +355,7 @@ class Spec(_Model):
     fidelity: FidelitySpec
     sprints: list[SprintSpec] = Field(min_length=1)
     advisor: AdvisorSpec = Field(default_factory=AdvisorSpec)
+    notify: NotifySpec | None = None
 
     @field_validator("space", "frozen")
     @classmethod

@@ -58,6 +58,10 @@ def _message(err: Any) -> str:
         return "type must be one of 'float', 'int', 'categorical'"
     if kind == "union_tag_not_found":
         return "missing 'type': set type = 'float', 'int' or 'categorical'"
+    if kind == "model_type":  # `notify = "…"` where a table belongs
+        table = ".".join(loc) if loc and all(isinstance(p, str) for p in loc) else ""
+        hint = f" ([{shown(table)}] on its own line, its keys below it)" if table else ""
+        return f"must be a table{hint}, got {_toml(err['input'])}"
     if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_HINTS:
         return f"{_PATTERN_HINTS[loc[-1]]}; got {_repr(err['input'])}"
     msg = str(err["msg"]).removeprefix("Value error, ")

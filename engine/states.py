@@ -5,7 +5,9 @@
 - a sprint is created (``setup``) until its study and carry-over exist, then ``running`` until
   its budget or time is spent, then ``closed``;
 - a proposal is ``open`` until one decision makes it ``decided``;
-- a decision ``accepted``, ``edited`` or ``rejected`` its proposal.
+- a decision ``accepted``, ``edited`` or ``rejected`` its proposal;
+- a person is called (``[notify]``) when a ``proposal`` waits, the session is ``finished``,
+  or its trials keep ``failing``.
 
 They are ``StrEnum``s: a member equals its stored text, so rows, JSON and messages
 read as before.
@@ -30,7 +32,7 @@ else:  # Python 3.10: the same behaviour, by hand
             return format(str(self.value), spec)
 
 
-__all__ = ["Action", "ProposalStatus", "SessionState", "SprintState", "StrEnum"]
+__all__ = ["Action", "NoticeEvent", "ProposalStatus", "SessionState", "SprintState", "StrEnum"]
 
 
 class SessionState(StrEnum):
@@ -56,3 +58,11 @@ class Action(StrEnum):
     ACCEPTED = "accepted"
     EDITED = "edited"
     REJECTED = "rejected"
+
+
+class NoticeEvent(StrEnum):
+    """What a person is called for (the ``[notify]`` command's ``$SPRINTOPT_EVENT``)."""
+
+    PROPOSAL = "proposal"  # a proposal waits for a decision
+    FINISHED = "finished"  # the session ran its last sprint
+    FAILING = "failing"  # trials of a sprint keep failing

@@ -51,6 +51,7 @@ from engine.schema import (
     decisions_t,
     meta_t,
     metadata,
+    notices_t,
     proposals_t,
     retries_t,
     sessions_t,
@@ -59,7 +60,7 @@ from engine.schema import (
 )
 from engine.settings import Settings
 from engine.sprint import SprintPlan
-from engine.states import Action, ProposalStatus, SessionState, SprintState
+from engine.states import Action, NoticeEvent, ProposalStatus, SessionState, SprintState
 from engine.storage_url import _secrets, _without_password, mask_url, parse_url
 from engine.store_trials import TrialBatch
 
@@ -106,12 +107,14 @@ class Store:
             ) from None
         self._optuna: optuna.storages.RDBStorage | None = None
         try:
-            fresh = self._check_schema(writer, adopt_foreign)
+            to_make = self._check_schema(writer, adopt_foreign)
             if self.is_sqlite:
                 self.engine.dispose()  # the check's connection predates the tuning
                 _tune_sqlite(self.engine, writer=not readonly, on_stale=self._drop_connections)
-            if fresh:
+            if to_make == set(metadata.tables):
                 self._create_schema()
+            elif to_make and not readonly:  # a database from before these tables
+                self._add_tables(to_make)
         except DBAPIError as exc:
             self.engine.dispose()
             # Chained: a worker tells an unreachable server (wait) from a damaged database.
@@ -120,10 +123,24 @@ class Store:
             self.engine.dispose()
             raise
 
-    def _check_schema(self, create: bool, adopt_foreign: bool) -> bool:
-        """Read (never write) what the database holds; True if the session tables must be made."""
+    def _check_schema(self, create: bool, adopt_foreign: bool) -> set[str]:
+        """Read (never write) what the database holds; the session tables that must be made."""
         with self.engine.connect() as conn:
             return store_checks.check_schema(conn, mask_url(self.url), create, adopt_foreign)
+
+    def _add_tables(self, names: set[str]) -> None:
+        """Add tables a database written before them lacks (:data:`engine.schema.ADDED_LATER`).
+
+        On SQLite writers queue (``BEGIN IMMEDIATE``) and each checks first; on PostgreSQL two
+        that race may both try, and the loser's error is harmless once the table exists."""
+        tables = [metadata.tables[n] for n in sorted(names)]
+        try:
+            with self.begin() as conn:
+                metadata.create_all(conn, tables=tables)
+        except DBAPIError:
+            with self.engine.connect() as conn:
+                if not names <= set(inspect(conn).get_table_names()):
+                    raise
 
     def _create_schema(self) -> None:
         with self.begin() as conn:  # BEGIN IMMEDIATE on SQLite: two creators queue
@@ -429,6 +446,21 @@ class Store:
                 .order_by(workers_t.c.id)
             )
             return [WorkerRecord(**r._mapping) for r in rows]
+
+    # -- notices: each call for a person claimed once, whichever process gets there first -----
+    def claim_notice(self, session_id: int, event: NoticeEvent, key: str) -> bool:
+        """Claim telling a person of ``event`` (its occurrence named by ``key``); False if
+        another process claimed it first."""
+        try:
+            with self.begin() as conn:
+                conn.execute(
+                    insert(notices_t).values(
+                        session_id=session_id, event=event, key=key, created_at=now()
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
 
     # -- retries: trials whose slot was handed back (dead worker, stop) ----------------------
     def record_retry(self, study: str, trial_number: int, reason: str) -> bool:

@@ -17,7 +17,7 @@ from engine.optuna_internals import (
     TRIAL_TABLES,
     TRIALS,
 )
-from engine.schema import SCHEMA_VERSION, meta_t, metadata, sprints_t
+from engine.schema import ADDED_LATER, SCHEMA_VERSION, meta_t, metadata, sprints_t
 from engine.states import SprintState
 
 SESSION_ATTR = PREFIX + "session"  # the study attribute naming the session that created it
@@ -50,8 +50,9 @@ def _check_version(where: str, version: str | None) -> None:
         )
 
 
-def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool) -> bool:
-    """Read (never write) what the database holds; True if the session tables must be made."""
+def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool) -> set[str]:
+    """Read (never write) what the database holds: the session tables that must be made (all
+    of them in an empty database; in one written before them, those :data:`ADDED_LATER`)."""
     names = set(inspect(conn).get_table_names())
     ours = set(metadata.tables)
     if not names & ours:
@@ -60,8 +61,8 @@ def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool
         others = names - ours
         if others and not adopt_foreign:
             raise ForeignDatabaseError(_foreign(where, others))
-        return True
-    missing = sorted(ours - names)
+        return ours
+    missing = sorted(ours - names - ADDED_LATER)
     if missing:
         tables = f"table {missing[0]} is" if len(missing) == 1 else "tables {} are"
         raise DamagedStoreError(
@@ -78,7 +79,7 @@ def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool
             f"{'is' if len(lost) == 1 else 'are'} missing; it was left untouched "
             "(restore it from a backup, or start a new database)"
         )
-    return False
+    return (ours & ADDED_LATER) - names
 
 
 def foreign_study(

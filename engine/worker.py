@@ -19,6 +19,7 @@ from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
 from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
+from engine.notices import Notices
 from engine.optuna_internals import quiet_optuna
 from engine.outages import OutageNote
 from engine.records import SprintRecord
@@ -90,6 +91,10 @@ class Worker:
                 self.session.record.id, this_host(), os.getpid(), opts.gpu, opts.log_path
             )
         )
+        # The command is this worker's own (its environment); the rule is the session's.
+        self.notices = Notices.for_worker(
+            self.session, self.settings.notify, opts.auto_approve, self._patiently
+        )
         self._ctx: TrialContext | None = None
         self._done = threading.Event()
         self._last_reap = 0.0
@@ -138,6 +143,7 @@ class Worker:
         finally:
             self._done.set()
             self._leave()
+            self.notices.drain()  # the last notice (the session's end) finishes and is logged
         return 0
 
     def _leave(self, wait: float = LEAVE_WAIT) -> None:
@@ -222,10 +228,18 @@ class Worker:
         if not timed_out and has_room(trials, handed_back, sprint.plan.budget):
             outcome = run_trial(self._ctx)
             log.info("sprint %d trial done: %s", sprint.number, outcome)
+            if outcome == "failed":
+                self.notices.trial_failed(
+                    sprint,
+                    self._ctx.study.get_trials(deepcopy=False),
+                    self.session.store.retried_numbers(sprint.study_name),
+                )
         elif is_spent(trials, handed_back, sprint.plan.budget, timed_out):
             # A reap cut short would be counted as a failure: hand it back before closing.
             if not self.session.reap(sprint, self._ctx.study):
-                self.session.try_close(sprint)
+                state = self.session.try_close(sprint)
+                if state is not None:  # this worker closed it: it alone tells a person
+                    self.notices.sprint_closed(sprint, state, trials)
         else:
             time.sleep(self.opts.poll)  # the last trials run elsewhere; wait for them
 

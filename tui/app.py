@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from engine import SessionSummary, find_sessions
 from tui.format import where
+from tui.messages import DashboardLoaded
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -58,6 +59,10 @@ class SprintoptApp(App[None]):
     last_key_at: float | None = None
     #: While the app's own engine calls cannot reach the storage: what to say, for the header.
     storage_away: reactive[str | None] = reactive(None)
+    #: Whether the session shown has a proposal waiting (the dashboard's last poll said so).
+    decision_waits: reactive[bool] = reactive(False)
+    #: What the terminal's window (or tab) title says: the session, and whether a decision waits.
+    terminal_title: reactive[str] = reactive("")
 
     @dataclass
     class Attached(Message):
@@ -103,11 +108,39 @@ class SprintoptApp(App[None]):
             self.storage_away = None
 
     def on_mount(self) -> None:
+        # Keep the terminal's own title, to give it back when the app leaves (XTWINOPS push).
+        self._write_to_terminal("\x1b[22;0t")
+        self._update_title()
         if self._source is not None:
             self.sub_title = self._source.name
             self.push_screen(DashboardScreen())
         else:
             self.push_screen(SessionsScreen())
+
+    # -- the terminal's title: an operator who looks away sees that a decision waits ----------
+    @on(DashboardLoaded)
+    def _polled(self, message: DashboardLoaded) -> None:
+        # The dashboard's poll bubbles up here after the screen took it.
+        self.decision_waits = message.dashboard.view.proposal is not None
+
+    def watch_decision_waits(self) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        name = self._source.name if self._source is not None else None
+        title = "sprintopt" if name is None else f"sprintopt {name}"
+        self.terminal_title = f"{title} — decision waits" if self.decision_waits else title
+
+    def watch_terminal_title(self, title: str) -> None:
+        # Textual's App.title is the header's; the terminal's title is set with OSC 0, written
+        # through the driver as Textual writes its own escapes (the pointer shape, OSC 22).
+        printable = "".join(c for c in title if c.isprintable())
+        self._write_to_terminal(f"\x1b]0;{printable}\x07")
+
+    def _write_to_terminal(self, sequence: str) -> None:
+        driver = self._driver
+        if driver is not None and not driver.is_web:
+            driver.write(sequence)
 
     # -- the screens, by name (see Host) -----------------------------------------------------
     def open_review(self) -> None:
@@ -226,6 +259,8 @@ class SprintoptApp(App[None]):
         if old is not None:
             old.close()
         self.sub_title = message.source.name
+        self.decision_waits = False  # until the new session's first poll says
+        self._update_title()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(DashboardScreen())
@@ -235,6 +270,7 @@ class SprintoptApp(App[None]):
         self.notify(message.text, severity="error", timeout=8)
 
     def on_unmount(self) -> None:
+        self._write_to_terminal("\x1b[23;0t")  # the terminal's own title back (XTWINOPS pop)
         if self._source is not None:
             self._source.close()
 

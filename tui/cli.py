@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from tui.decide import add_decision_commands
 from tui.text import format_sessions, format_status
 
 if TYPE_CHECKING:
-    from engine import Session, SessionView, Spec
+    from engine import Session, SessionReader, SessionView, Spec
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
 #: An output file with one of these suffixes gets a Markdown report unless --format says.
@@ -94,6 +95,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in short_time_limits(spec):
         print(f"warning: {line}", file=sys.stderr)
     settings: Settings = args.settings
+    if spec.notify is not None:
+        # The workers get the command from here, in their environment, never from the database
+        # (this file's [notify], on a resume too).
+        settings = replace(settings, notify=spec.notify.command)
     url = settings.storage_for(spec.session.name, args.storage, spec.session.storage)
     opened = Session.create_or_resume(
         spec,
@@ -184,7 +189,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
     from tui.app import run_app  # Textual loads only for the app
 
     if args.session is None:
-        return run_app(None, args.storage)
+        return run_app(None, args.storage or args.settings.storage)
     return run_app(args.session, storage_for(args))
 
 
@@ -216,6 +221,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(options)
 
 
+#: `status --wait`: how it says what it waited for (2 stays the operator's mistake, 130 Ctrl-C).
+WAIT_FINISHED, WAIT_PROPOSAL, WAIT_STOPPED = 0, 3, 4
+WAIT_EPILOG = (
+    "With --wait, status blocks until a person is needed, then prints the status and says why "
+    f"in its exit code: {WAIT_FINISHED} the session finished, {WAIT_PROPOSAL} a proposal waits "
+    f"for a decision, {WAIT_STOPPED} the session was stopped (sprintopt stop: nothing runs "
+    "until a worker resumes it). A session already there returns at once. It reads the "
+    "storage (read-only) every --interval seconds and waits out an unreachable one. Exit code "
+    "2 is a mistake (no such session, a bad option); Ctrl-C leaves with 130, and the workers "
+    "keep running. For example: sprintopt status NAME --wait; [ $? = 3 ] && notify-send "
+    "'a proposal waits'"
+)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     # A reader: never takes the write lock, never reaps (workers and `run` do that).
     from engine import SessionReader, session_view, storage_summary, troubles
@@ -229,8 +248,39 @@ def cmd_status(args: argparse.Namespace) -> int:
         if line is None:
             raise
         raise StoreError(f"{exc}\n{line}") from exc
+    code = wait_for_person(session, args.interval) if args.wait else 0
     print(format_status(session_view(session)))
-    return 0
+    return code
+
+
+def wait_for_person(session: SessionReader, interval: float) -> int:
+    """Poll the session's record until a person is needed; the exit code that says why."""
+    from engine import describe, is_storage_fault
+
+    said = False
+    while True:
+        try:
+            rec = session.refresh()
+        except Exception as exc:  # the storage away: wait it out, as the workers do
+            if not is_storage_fault(exc):
+                raise
+            print(f"storage unreachable ({describe(exc)}); still waiting", file=sys.stderr)
+        else:
+            if rec.state == SessionState.FINISHED:
+                return WAIT_FINISHED
+            if rec.state == SessionState.AWAITING:
+                return WAIT_PROPOSAL
+            if rec.stop_requested:
+                return WAIT_STOPPED
+            if not said:
+                print(
+                    f"waiting for session {session.name}: a proposal or its end "
+                    "(Ctrl-C leaves; the workers keep running)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                said = True
+        time.sleep(interval)
 
 
 def open_session(args: argparse.Namespace) -> Session:
@@ -333,6 +383,17 @@ def worker_count(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """``--interval``: a number of seconds from 0.1 to 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{shown(text)!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{shown(text)}: give 0.1 to 3600 seconds")
+    return value
+
+
 def gpu_id(text: str) -> str:
     """``--gpu``: one id as CUDA_VISIBLE_DEVICES takes it (0, 3, GPU-<uuid>, MIG-<uuid>)."""
     value = text.strip()
@@ -432,7 +493,21 @@ def build_parser() -> argparse.ArgumentParser:
         "$SPRINTOPT_PATH; never taken from the database",
     )
 
-    session_arg(add("status", cmd_status, "print a session's sprints, trials, best and workers"))
+    st = add("status", cmd_status, "print a session's sprints, trials, best and workers")
+    session_arg(st)
+    st.epilog = WAIT_EPILOG
+    st.add_argument(
+        "--wait",
+        action="store_true",
+        help="block until a proposal waits or the session ends (see the exit codes below)",
+    )
+    st.add_argument(
+        "--interval",
+        type=seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="with --wait: seconds between reads of the storage (default 2)",
+    )
 
     add_decision_commands(sub, open_session, session_arg)
 

@@ -243,3 +243,54 @@ def test_choices_are_checked_for_duplicates_in_one_pass() -> None:
     assert len(spec.space["x"].choices) == 100_000
     message = spec_error(spec_text('type = "categorical"\nchoices = [1, 2, true]'))
     assert "equal to Optuna" in message
+
+
+# -- [notify]: the command that calls a person --------------------------------------------
+NOTIFY_REFUSED = [
+    ("an empty command", '[notify]\ncommand = ""\n', "notify.command", "is empty"),
+    ("a blank command", '[notify]\ncommand = "  "\n', "notify.command", "name the command"),
+    ("no command", "[notify]\nfailing_after = 2\n", "notify.command", "missing"),
+    ("a command that is a number", "[notify]\ncommand = 3\n", "notify.command", "valid string"),
+    ("a command list", '[notify]\ncommand = ["a"]\n', "notify.command", "valid string"),
+    ("a NUL in it", '[notify]\ncommand = "a\\u0000b"\n', "notify.command", "NUL"),
+    ("a misspelt key", '[notify]\ncommand = "x"\ncomand = "y"\n', "notify.comand", "unknown key"),
+    (
+        "no failures at all",
+        '[notify]\ncommand = "x"\nfailing_after = 0\n',
+        "notify.failing_after",
+        "greater than or equal to 1",
+    ),
+    (
+        "a quoted count",
+        '[notify]\ncommand = "x"\nfailing_after = "3"\n',
+        "notify.failing_after",
+        "valid integer",
+    ),
+    ("no time", '[notify]\ncommand = "x"\ntimeout = 0\n', "notify.timeout", "greater than 0"),
+    (
+        "more than an hour",
+        '[notify]\ncommand = "x"\ntimeout = 7200\n',
+        "notify.timeout",
+        "less than or equal to 3600",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("tail", "field", "phrase"), [c[1:] for c in NOTIFY_REFUSED], ids=[c[0] for c in NOTIFY_REFUSED]
+)
+def test_a_bad_notify_table_is_refused_naming_the_key(tail: str, field: str, phrase: str) -> None:
+    message = spec_error(spec_text(tail=tail))
+    assert field in message and phrase in message, message
+
+
+def test_notify_given_as_a_string_says_it_is_a_table() -> None:
+    message = spec_error('notify = "echo hi"\n' + spec_text())
+    assert "notify: must be a table ([notify] on its own line" in message, message
+
+
+def test_notify_is_optional_and_has_defaults() -> None:
+    assert parse_spec(spec_text()).notify is None
+    notify = parse_spec(spec_text(tail='[notify]\ncommand = "notify-send hi"\n')).notify
+    assert notify is not None
+    assert (notify.command, notify.failing_after, notify.timeout) == ("notify-send hi", 3, 30.0)
