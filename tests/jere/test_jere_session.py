@@ -78,5 +78,5 @@ def test_tiny_three_phase_session_end_to_end(tmp_path: Path) -> None:
     ):
         assert f">{section}</h" in text, section
     assert "Decision: accepted by auto-approve" in text
-    assert "<th>f1_calibrated</th>" in text and "<th>thresholds</th>" in text
+    assert "<td>f1_calibrated</td>" in text and "<td>thresholds." in text
     assert 'id="chart-progress"' in text and "still" not in text.split("<h2")[0]

@@ -23,6 +23,7 @@ from tests import services
 from tests.conftest import SessionDir, write_spec
 from tests.conftest import test_env as cli_env
 from tests.tui.support import create, step_until
+from tui.format import num
 from tui.report import write_report
 from tui.report.document import Chart, Heading, Para, Table, blocks, texts
 from tui.report.render import CSP, to_html, to_markdown
@@ -188,8 +189,9 @@ def test_the_document_tells_the_story_in_order(report):
     assert charts[0] == "progress" and "gate-2" in charts and "curves-1" in charts
     assert all(b.svg.startswith("<svg") for b in bs if isinstance(b, Chart))
     # The workload's attributes on the best trials at the highest fidelity.
-    attrs = [b for b in bs if isinstance(b, Table) and "test_f1" in b.header]
-    assert len(attrs) == 1 and attrs[0].rows
+    attrs = [b for b in bs if isinstance(b, Table) and b.rows and b.rows[0][0] == "test_f1"]
+    assert len(attrs) == 1 and attrs[0].header[0] == "trial"
+    assert attrs[0].header[1:] == tuple(f"#{n} ({num(v)})" for n, v, _ in report.attrs)
     assert [b for b in bs if isinstance(b, Para) and b.kind == "lead"]
 
 

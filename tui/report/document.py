@@ -253,14 +253,30 @@ def _recommendation(c: Campaign) -> list[Block]:
     )
     out.append(Code(r.frozen_toml, "toml"))
     if c.attrs:
-        names = list(dict.fromkeys(k for _, _, a in c.attrs for k in a))
+        # One row per attribute (a dict's scalars each on their own row), one column per
+        # trial: a workload records many, and nested logs (per-epoch losses) say "n entries".
+        flat = [_flatten(a) for _, _, a in c.attrs]
+        names = list(dict.fromkeys(k for f in flat for k in f))
         out.append(Para("What the objective recorded on the best trials at that fidelity:"))
         out.append(
             Table(
-                ("trial", "value", *names),
-                tuple((str(n), num(v), *(_attr(a.get(k)) for k in names)) for n, v, a in c.attrs),
+                ("trial", *(f"#{n} ({num(v)})" for n, v, _ in c.attrs)),
+                tuple((k, *(f.get(k, "") for f in flat)) for k in names),
             )
         )
+    return out
+
+
+def _flatten(attrs: Mapping[str, Any], prefix: str = "", depth: int = 3) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in attrs.items():
+        key = prefix + str(k)
+        if isinstance(v, Mapping) and depth > 1:
+            out.update(_flatten(v, key + ".", depth - 1))
+        elif isinstance(v, Mapping | list | tuple):
+            out[key] = f"{len(v)} entries"
+        else:
+            out[key] = _attr(v)
     return out
 
 
