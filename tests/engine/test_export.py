@@ -153,6 +153,15 @@ def test_values_reasons_and_intermediate_values_match_the_trials(exported):
     assert why.startswith("trial 2 pruned at step 1: best 2 vs median ≈0.85 of 2 trials")
 
 
+def test_the_export_command_says_why_a_pruned_trial_was_pruned(exported, capsys):
+    s = exported.session
+    capsys.readouterr()
+    assert main(["export", s.name, "--storage", s.store.url, "--format", "csv"]) == 0
+    rows = {int(r["number"]): r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows[2]["state"] == "pruned" and rows[2]["reason"] == exported.csv_rows()[2]["reason"]
+    assert rows[2]["reason"].startswith("trial 2 pruned at step 1")
+
+
 def test_carry_over_and_retries_are_flagged(exported):
     rows, records = exported.csv_rows(), exported.json_rows()
     assert [n for n, r in records.items() if r["carried_over"]] == [6]
