@@ -92,7 +92,15 @@ def _wait(sd) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=cli_env(),
+        # Ctrl-C as at a terminal: a test run started in the background by a shell without job
+        # control (`.ci/run &`) ignores SIGINT, the child would inherit that, and Python keeps
+        # an ignored SIGINT ignored (a clean-clone CI run hung here so).
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _blocks(proc: subprocess.Popen[str]) -> None:
