@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,19 +25,17 @@ from engine import (
     mask_url,
     shown,
 )
+from tui.arg_types import gpu_id, gpu_list, seconds, worker_count
 from tui.decide import add_decision_commands
 from tui.text import format_sessions, format_status
+from tui.waiting import WAIT_EPILOG, wait_for_person
 
 if TYPE_CHECKING:
-    from engine import Session, SessionReader, SessionView, Spec
+    from engine import Session, SessionView, Spec
 
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
 #: An output file with one of these suffixes gets a Markdown report unless --format says.
 MD_SUFFIXES = (".md", ".markdown")
-#: More worker processes than this on one box is a typo, not a plan.
-MAX_WORKERS = 1024
-#: What CUDA_VISIBLE_DEVICES takes: an index, or a GPU or MIG UUID.
-GPU_ID = re.compile(r"^(\d{1,4}|(GPU|MIG)-[0-9A-Za-z-]{1,80})$")
 
 
 def storage_for(args: argparse.Namespace, name: str | None = None) -> str:
@@ -221,20 +218,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(options)
 
 
-#: `status --wait`: how it says what it waited for (2 stays the operator's mistake, 130 Ctrl-C).
-WAIT_FINISHED, WAIT_PROPOSAL, WAIT_STOPPED = 0, 3, 4
-WAIT_EPILOG = (
-    "With --wait, status blocks until a person is needed, then prints the status and says why "
-    f"in its exit code: {WAIT_FINISHED} the session finished, {WAIT_PROPOSAL} a proposal waits "
-    f"for a decision, {WAIT_STOPPED} the session was stopped (sprintopt stop: nothing runs "
-    "until a worker resumes it). A session already there returns at once. It reads the "
-    "storage (read-only) every --interval seconds and waits out an unreachable one. Exit code "
-    "2 is a mistake (no such session, a bad option); Ctrl-C leaves with 130, and the workers "
-    "keep running. For example: sprintopt status NAME --wait; [ $? = 3 ] && notify-send "
-    "'a proposal waits'"
-)
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     # A reader: never takes the write lock, never reaps (workers and `run` do that).
     from engine import SessionReader, session_view, storage_summary, troubles
@@ -251,36 +234,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     code = wait_for_person(session, args.interval) if args.wait else 0
     print(format_status(session_view(session)))
     return code
-
-
-def wait_for_person(session: SessionReader, interval: float) -> int:
-    """Poll the session's record until a person is needed; the exit code that says why."""
-    from engine import describe, is_storage_fault
-
-    said = False
-    while True:
-        try:
-            rec = session.refresh()
-        except Exception as exc:  # the storage away: wait it out, as the workers do
-            if not is_storage_fault(exc):
-                raise
-            print(f"storage unreachable ({describe(exc)}); still waiting", file=sys.stderr)
-        else:
-            if rec.state == SessionState.FINISHED:
-                return WAIT_FINISHED
-            if rec.state == SessionState.AWAITING:
-                return WAIT_PROPOSAL
-            if rec.stop_requested:
-                return WAIT_STOPPED
-            if not said:
-                print(
-                    f"waiting for session {session.name}: a proposal or its end "
-                    "(Ctrl-C leaves; the workers keep running)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                said = True
-        time.sleep(interval)
 
 
 def open_session(args: argparse.Namespace) -> Session:
@@ -367,53 +320,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  sprintopt report {name}      (the whole campaign in one HTML file)")
     print(f"  optuna-dashboard {mask_url(url)}   (if you have it installed)")
     return code
-
-
-# -- argument types: a bad number is argparse's usage error (exit 2), before anything runs ---
-def worker_count(text: str) -> int:
-    """``--workers``: a whole number from 1 to :data:`MAX_WORKERS`."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shown(text)!r} is not a whole number") from None
-    if not 1 <= value <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(
-            f"{shown(text)}: start from 1 to {MAX_WORKERS} workers (stop them with sprintopt stop)"
-        )
-    return value
-
-
-def seconds(text: str) -> float:
-    """``--interval``: a number of seconds from 0.1 to 3600."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shown(text)!r} is not a number of seconds") from None
-    if not 0.1 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{shown(text)}: give 0.1 to 3600 seconds")
-    return value
-
-
-def gpu_id(text: str) -> str:
-    """``--gpu``: one id as CUDA_VISIBLE_DEVICES takes it (0, 3, GPU-<uuid>, MIG-<uuid>)."""
-    value = text.strip()
-    if not GPU_ID.match(value):
-        raise argparse.ArgumentTypeError(
-            f"{shown(text)!r} is not a GPU id: give an index such as 0, or a GPU-/MIG- UUID"
-        )
-    return value
-
-
-def gpu_list(text: str) -> list[str]:
-    """``--gpus``: comma-separated GPU ids, one worker each (0,1 or 0,2,3)."""
-    entries = text.split(",")
-    if any(not e.strip() for e in entries):
-        raise argparse.ArgumentTypeError(
-            f"{shown(text)!r} has an empty entry: list GPU ids separated by commas, e.g. 0,1"
-        )
-    if len(entries) > MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_WORKERS} GPUs, one worker each")
-    return [gpu_id(e) for e in entries]
 
 
 # -- parser --------------------------------------------------------------------------------
