@@ -7,7 +7,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from engine.pruners import make_pruner
+from engine.optuna_internals import hyperband_bracket
+from engine.pruners import PrunerKind, make_pruner
 
 GOOD = list(np.random.default_rng(0).uniform(0.0, 1.0, 15))
 BAD = [100.0] * 6
@@ -47,14 +48,35 @@ def test_hyperband_prunes_bad_trials_at_its_rungs(
     assert stops <= rungs, stops  # decisions only at min_resource * reduction_factor^k
     assert min(stops) == min_resource  # the first rung is at min_resource, never before
     assert max(stops) <= max_resource
-    assert all(s is not None for s in pruned_at[len(GOOD) :])  # every clearly bad trial stopped
+    for number in range(len(GOOD), len(pruned_at)):  # every clearly bad trial stopped...
+        bracket = hyperband_bracket(
+            "pruner-test", number, min_resource, max_resource, reduction_factor
+        )
+        if min_resource * reduction_factor**bracket < max_resource:  # ...where it could be
+            assert pruned_at[number] is not None, number
     assert any(s is None for s in pruned_at)  # and good ones run to the end
 
 
-def test_hyperband_with_min_resource_above_max_still_works() -> None:
+def test_hyperband_with_min_resource_above_max_lets_every_trial_finish() -> None:
+    # The only rung would be the last step, where a trial is already fully trained.
     pruned_at = run(make_pruner("hyperband", 3, min_resource=5), GOOD[:4] + BAD[:2], 3)
-    assert {s for s in pruned_at if s is not None} <= {3}
-    assert pruned_at[-1] == 3
+    assert pruned_at == [None] * 6
+
+
+@pytest.mark.parametrize("kind", ["hyperband", "median"])
+@pytest.mark.parametrize(("max_resource", "reduction_factor"), [(3, 3), (9, 3), (4, 2), (27, 3)])
+def test_no_trial_is_pruned_at_the_sprints_last_step(
+    kind: PrunerKind, max_resource: int, reduction_factor: int
+) -> None:
+    # Plain Optuna's Hyperband puts one bracket's first rung at max_resource when it is a
+    # power of the reduction factor, and prunes fully trained trials there.
+    plain = optuna.pruners.HyperbandPruner(1, max_resource, reduction_factor)
+    finals = list(np.random.default_rng(1).uniform(0.0, 1.0, 40)) + BAD
+    if kind == "hyperband":
+        assert max_resource in run(plain, finals, max_resource)  # the bug this guards against
+    pruned_at = run(make_pruner(kind, max_resource, 1, reduction_factor), finals, max_resource)
+    assert max_resource not in pruned_at
+    assert any(s is not None for s in pruned_at)  # it still prunes before the end
 
 
 def test_median_waits_for_startup_trials_then_prunes_from_min_resource() -> None:
