@@ -145,6 +145,29 @@ class CarryCounts(Part):
     probes: int = 0
 
 
+@dataclass(frozen=True)
+class Volume:
+    """How much of a space a new one searches: the volume ratio over the parameters both
+    search, and how many of the old space's parameters the new one no longer searches."""
+
+    ratio: float | None  # None: no parameter searched in both
+    frozen: int  # searched before, frozen now
+    of: int  # parameters the old space searched
+
+    def describe(self) -> str:
+        """``volume x0.3``, ``volume x0.69 over the 1 parameter still searched (5 of 6 frozen)``,
+        or "" when nothing changed: a ratio alone would hide that frozen dimensions left it."""
+        if self.of and self.frozen == self.of:
+            return f"all {self.of} searched parameters frozen"
+        ratio = "volume" if self.ratio is None else f"volume x{self.ratio:.3g}"
+        if self.frozen:
+            left = self.of - self.frozen
+            over = "parameter" if left == 1 else f"{left} parameters"
+            one = "the 1 " if left == 1 else "the "
+            return f"{ratio} over {one}{over} still searched ({self.frozen} of {self.of} frozen)"
+        return "" if self.ratio is None or self.ratio == 1 else ratio
+
+
 class Evidence(Part):
     """Why the advisor proposes what it does: everything the operator and the report read."""
 
@@ -161,10 +184,16 @@ class Evidence(Part):
     kept: Kept | None = None
     volume_ratio: float | None = None
     volume_reduction: float | None = None
+    volume_frozen: int = 0  # parameters the closed sprint searched and the proposal freezes
+    volume_of: int = 0  # parameters the closed sprint searched (0 in rows from before)
     stability: dict[str, float] | None = None  # per parameter, and "*" for all at once
     next: NextSprint | None = None
     carry_over: CarryCounts | None = None
     notes: tuple[str, ...] = ()
+
+    @property
+    def volume(self) -> Volume:
+        return Volume(self.volume_ratio, self.volume_frozen, self.volume_of)
 
     @classmethod
     def read(cls, stored: Any) -> Evidence:

@@ -70,8 +70,8 @@ def _space_header(ev: Evidence) -> str:
         parts.append(
             f"keeps {kept.trials} of {kept.of} trials, {kept.top_k} of the top-{kept.of_top_k}"
         )
-    if ev.volume_ratio is not None:
-        parts.append(f"volume x{ev.volume_ratio:.3g}")
+    if ev.volume.describe():
+        parts.append(ev.volume.describe())
     if ev.stability and "*" in ev.stability:
         parts.append(f"stability {ev.stability['*']:.2f}")
     return "Space" + (f" ({'; '.join(parts)})" if parts else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.advisor.carry import fit_carry_over
-from engine.advisor.evidence import inside, volume_ratio
+from engine.advisor.evidence import inside, volume
 from engine.advisor.propose import propose
 from engine.advisor.ranking import rank_trials
 from engine.proposal import ClosedSprint, Proposal
@@ -15,5 +15,5 @@ __all__ = [
     "inside",
     "propose",
     "rank_trials",
-    "volume_ratio",
+    "volume",
 ]

@@ -10,6 +10,7 @@ import numpy as np
 from optuna.trial import FrozenTrial
 
 from engine.advisor.ranges import to_axis
+from engine.proposal import Volume
 from engine.space import CategoricalParam, IntParam, Param, Space
 
 
@@ -22,14 +23,15 @@ def extent(p: Param) -> float:
     return to_axis(p, p.high) - to_axis(p, p.low)
 
 
-def volume_ratio(old: Space, new: Space) -> float | None:
-    """New volume over old, across the parameters searched in both (frozen ones leave it)."""
+def volume(old: Space, new: Space) -> Volume:
+    """New volume over old, across the parameters searched in both, and what was frozen."""
     ratio, counted = 1.0, 0
     for p in old.params:
         if p.name in new and extent(p) > 0:
             ratio *= extent(new[p.name]) / extent(p)
             counted += 1
-    return round(ratio, 6) if counted else None
+    frozen = sum(p.name not in new for p in old.params)
+    return Volume(round(ratio, 6) if counted else None, frozen, len(old.params))
 
 
 def inside(params: Mapping[str, Any], space: Space) -> bool:

@@ -19,7 +19,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.advisor.carry import carry_over
 from engine.advisor.changes import space_changes
 from engine.advisor.cuts import Cut, cut_space
-from engine.advisor.evidence import clean, kept, stability, volume_ratio
+from engine.advisor.evidence import clean, kept, stability, volume
 from engine.advisor.gate import fidelity_gate
 from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
@@ -40,6 +40,7 @@ from engine.proposal import (
     PrunerChange,
     SprintCounts,
     TopK,
+    Volume,
 )
 from engine.space import Space
 from engine.spec import Spec
@@ -116,10 +117,11 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         entry.setdefault("reason", "unchanged")
         params[name] = _param_change(change, entry)
     top = ranked[:k]
-    ratio = volume_ratio(current, space)
+    vol = volume(current, space)
+    ratio = vol.ratio
     evidence = Evidence(
         version=EVIDENCE_VERSION,
-        summary=_summary(params, ratio, plan.name, plan.fidelity.describe(), gate, pruner),
+        summary=_summary(params, vol, plan.name, plan.fidelity.describe(), gate, pruner),
         sprint=_sprint_record(closed),
         ranking=RANKING_RULE,
         top_k=TopK(
@@ -146,6 +148,8 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         ),
         volume_ratio=ratio,
         volume_reduction=None if ratio is None else round(1 - ratio, 6),
+        volume_frozen=vol.frozen,
+        volume_of=vol.of,
         stability=stability(
             ranked, k, space, settings.bootstrap, (spec.session.seed, closed.number)
         ),
@@ -243,7 +247,7 @@ def _sprint_record(closed: ClosedSprint) -> SprintCounts:
 
 def _summary(
     params: dict[str, ParamChange],
-    ratio: float | None,
+    vol: Volume,
     name: str,
     fid: str,
     gate: GateEvidence,
@@ -251,8 +255,8 @@ def _summary(
 ) -> str:
     actions = Counter(e.action for e in params.values() if e.action != "keep")
     what = ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "no change to the space"
-    vol = f"; volume x{ratio:.3g}" if ratio is not None and ratio != 1 else ""
+    volume = f"; {vol.describe()}" if vol.describe() else ""
     warn = "; fidelity gate FAILED" if gate.passed is False else ""
     if pruner is not None:
         warn += f", {pruner.kind} from {pruner.resource} {pruner.min_resource}"
-    return f"{what}{vol}; next: {name} at {fid}{warn}"
+    return f"{what}{volume}; next: {name} at {fid}{warn}"

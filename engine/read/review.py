@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import advisor
-from engine.proposal import Evidence, GateEvidence
+from engine.proposal import Evidence, GateEvidence, Volume
 from engine.read.reader import SessionReader
 from engine.records import ProposalRecord
 from engine.space import Space
@@ -52,7 +52,7 @@ class ProposalView:
             of=len(self.ranked),
             top_kept=sum(advisor.inside(p, space) for p in top),
             of_top=len(top),
-            volume_ratio=advisor.volume_ratio(self.closed.space, space),
+            volume=advisor.volume(self.closed.space, space),
         )
 
 
@@ -64,10 +64,14 @@ class EditEffect:
     of: int
     top_kept: int
     of_top: int
-    volume_ratio: float | None  # against the closed sprint's space; None: nothing comparable
+    volume: Volume  # against the closed sprint's space
+
+    @property
+    def volume_ratio(self) -> float | None:  # None: nothing comparable
+        return self.volume.ratio
 
     def describe(self) -> str:
-        volume = "" if self.volume_ratio is None else f" · volume x{self.volume_ratio:.3g}"
+        volume = f" · {self.volume.describe()}" if self.volume.describe() else ""
         return f"keeps {self.kept}/{self.of} trials, {self.top_kept}/{self.of_top} top{volume}"
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
-from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose
+from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose, volume
 from engine.advisor.gate import CARRIED
 from engine.advisor.ranking import rank_trials
-from engine.proposal import EVIDENCE_VERSION, Evidence
+from engine.proposal import EVIDENCE_VERSION, Evidence, Volume
 from engine.space import FloatParam, Space
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import planned_sprint
@@ -196,6 +196,9 @@ def test_an_unimportant_parameter_is_frozen_at_the_best_trials_value(method):
     assert imp["method"] == method and imp["values"]["x"] > 0.5 > imp["values"]["y"]
     assert params_of(p)["y"]["action"] == "freeze"
     assert "importance" in params_of(p)["y"]["reason"]
+    # The volume figure says a dimension left: alone, x's ratio would overstate what is kept.
+    assert (p.evidence.volume_frozen, p.evidence.volume_of) == (1, 2)
+    assert "over the 1 parameter still searched (1 of 2 frozen)" in p.evidence.summary
 
 
 def test_too_few_trials_freeze_nothing_and_say_why():
@@ -503,3 +506,27 @@ def test_evidence_reads_back_typed_and_old_rows_read_with_defaults():
     )  # fmt: skip
     assert Evidence.read({"params": "garbled", "summary": "s"}).summary == "s"
     assert Evidence.read(None) == Evidence()
+
+
+@pytest.mark.parametrize(
+    ("volume", "text"),
+    [
+        (Volume(0.25, 0, 3), "volume x0.25"),
+        (Volume(1.0, 0, 3), ""),  # nothing changed: nothing to say
+        (Volume(None, 0, 0), ""),
+        (Volume(0.692, 5, 6), "volume x0.692 over the 1 parameter still searched (5 of 6 frozen)"),
+        (Volume(1.0, 2, 5), "volume x1 over the 3 parameters still searched (2 of 5 frozen)"),
+        (Volume(None, 4, 4), "all 4 searched parameters frozen"),
+    ],
+)
+def test_the_volume_figure_counts_frozen_dimensions(volume, text):
+    assert volume.describe() == text
+
+
+def test_volume_counts_what_a_space_no_longer_searches():
+    spec = make_spec({"x": X, "y": X, "c": {"type": "categorical", "choices": [1, 2, 3, 4]}})
+    old = spec.to_space()
+    new = old.with_bounds("x", 0.0, 5.0).freeze("y", 1.0).with_choices("c", [1, 2])
+    assert volume(old, new) == Volume(0.25, 1, 3)  # x halved, half the choices, y frozen
+    assert volume(old, old) == Volume(1.0, 0, 3)
+    assert volume(old, old.freeze("x", 1.0).freeze("y", 1.0).freeze("c", 1)) == Volume(None, 3, 3)

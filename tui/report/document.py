@@ -201,8 +201,8 @@ def _proposal(p: ProposalPart, draw: bool) -> list[Block]:
                 f"The proposed space keeps {k.trials} of {k.of} ranked trials and "
                 f"{k.top_k} of the top {k.of_top_k}"
                 + (
-                    f"; volume x{ev.volume_ratio:.3g} of the sprint's"
-                    if ev.volume_ratio is not None
+                    f" ({ev.volume.describe()}, against the sprint's space)"
+                    if ev.volume.describe()
                     else ""
                 )
                 + "."
