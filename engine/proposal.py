@@ -49,6 +49,7 @@ class TopK(Part):
     trials: tuple[int, ...] = ()
     values: tuple[float | None, ...] = ()
     pruned: int = 0
+    tied: int = 0  # trials that joined the top because they tied with its k-th (see ranking)
 
 
 class BestTrial(Part):

@@ -292,6 +292,9 @@ class AdvisorSpec(_Model):
     # The top trials: top_k, capped by ceil(top_quantile * ranked trials) when that is set.
     top_k: int = Field(default=10, ge=1, le=MAX_COUNT)
     top_quantile: float | None = Field(default=None, gt=0, le=1)
+    # Values within tie_tolerance of the k-th best tie with it; every tie joins the top-k
+    # (exact ties always do): a sprint that cannot rank its trials is not cut on their order.
+    tie_tolerance: float = Field(default=0.0, ge=0)
     # Cuts: the top-k span plus margin (a fraction of the current range, log space for log).
     margin: float = Field(default=0.1, ge=0, le=1)
     # Bound hits: top trials inside this band at an edge widen the range by `widen` x range.

@@ -22,7 +22,14 @@ from engine.advisor.cuts import Cut, cut_space
 from engine.advisor.evidence import clean, kept, stability, volume
 from engine.advisor.gate import fidelity_gate
 from engine.advisor.importance import Importance, importances
-from engine.advisor.ranking import RANKING_RULE, complete, rank_trials, score, top_k_size
+from engine.advisor.ranking import (
+    RANKING_RULE,
+    complete,
+    rank_trials,
+    score,
+    tied_with_kth,
+    top_k_size,
+)
 from engine.advisor.recheck import hull, in_spec_order, restore, unconfirmed
 from engine.advisor.schedule import next_sprint
 from engine.proposal import (
@@ -58,6 +65,8 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         return None
     ranked = rank_trials(closed.trials, maximize)
     k = top_k_size(len(ranked), settings)
+    above, ties = tied_with_kth(ranked, k, settings.tie_tolerance)
+    k += ties
     previous = history[-1] if history else None
     gate = fidelity_gate(previous, closed, settings.min_rank_correlation, maximize)
     imp = Importance(settings.importance, None, "not computed: no cut was made")
@@ -65,12 +74,13 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         cut = _distrust(gate, previous, closed, original, settings.on_low_correlation)
     elif len(ranked) <= k:
         cut = Cut(current)
-        cut.notes.append(
-            f"{len(ranked)} ranked trials, no more than the top-{k}: too few to tell the best "
-            "from the rest, so nothing is cut"
-            if ranked
-            else "no trial completed (or was pruned with a value): nothing is cut"
-        )
+        if not ties:  # else the note on ties says why
+            cut.notes.append(
+                f"{len(ranked)} ranked trials, no more than the top-{k}: too few to tell the "
+                "best from the rest, so nothing is cut"
+                if ranked
+                else "no trial completed (or was pruned with a value): nothing is cut"
+            )
     else:
         imp = importances(
             complete(ranked),
@@ -82,6 +92,8 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             spec.session.seed,
         )
         cut = cut_space(current, original, ranked, k, imp, settings, maximize)
+    if ties:
+        cut.notes.append(_ties_note(ranked, k, ties, above + ties + 1, settings.tie_tolerance))
     space = cut.space
     fixes = unconfirmed(original, history, closed)
     if settings.recheck_fixed and (fixes.params or fixes.choices):
@@ -121,7 +133,15 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     ratio = vol.ratio
     evidence = Evidence(
         version=EVIDENCE_VERSION,
-        summary=_summary(params, vol, plan.name, plan.fidelity.describe(), gate, pruner),
+        summary=_summary(
+            params,
+            vol,
+            plan.name,
+            plan.fidelity.describe(),
+            gate,
+            pruner,
+            ties and above + ties + 1,
+        ),
         sprint=_sprint_record(closed),
         ranking=RANKING_RULE,
         top_k=TopK(
@@ -129,6 +149,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             trials=tuple(t.number for t in top),
             values=tuple(clean(_score_value(t)) for t in top),
             pruned=sum(t.state == TrialState.PRUNED for t in top),
+            tied=ties,
         ),
         best=_best(ranked),
         importance=ImportanceEvidence(
@@ -245,6 +266,24 @@ def _sprint_record(closed: ClosedSprint) -> SprintCounts:
     )
 
 
+def _ties_note(
+    ranked: Sequence[FrozenTrial], k: int, ties: int, tied: int, tolerance: float
+) -> str:
+    """Say that the sprint could not rank its trials across the top-k's edge."""
+    kth = score(ranked[k - 1])
+    assert kth is not None
+    within = f" (within {tolerance:g})" if tolerance else ""
+    grown = (
+        "so nothing is cut"
+        if k >= len(ranked)
+        else f"so the top grows to {k} trials to take every tie"
+    )
+    return (
+        f"{tied} trials tie{within} at the top-{k - ties}'s edge, value {kth[1]:.6g}: "
+        f"the sprint cannot rank them, and cutting on their order would be arbitrary, {grown}"
+    )
+
+
 def _summary(
     params: dict[str, ParamChange],
     vol: Volume,
@@ -252,11 +291,14 @@ def _summary(
     fid: str,
     gate: GateEvidence,
     pruner: PrunerChange | None,
+    tied: int = 0,
 ) -> str:
     actions = Counter(e.action for e in params.values() if e.action != "keep")
     what = ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "no change to the space"
     volume = f"; {vol.describe()}" if vol.describe() else ""
     warn = "; fidelity gate FAILED" if gate.passed is False else ""
+    if tied:
+        warn += f"; {tied} trials tie at the top's edge (cannot rank)"
     if pruner is not None:
         warn += f", {pruner.kind} from {pruner.resource} {pruner.min_resource}"
     return f"{what}{volume}; next: {name} at {fid}{warn}"

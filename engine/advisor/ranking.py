@@ -57,3 +57,26 @@ def top_k_size(n_ranked: int, settings: AdvisorSpec) -> int:
     if settings.top_quantile is not None:
         k = min(k, math.ceil(settings.top_quantile * n_ranked))
     return max(1, min(k, n_ranked)) if n_ranked else 0
+
+
+def tied_with_kth(ranked: Sequence[FrozenTrial], k: int, tolerance: float) -> tuple[int, int]:
+    """How many trials tie with the k-th (same step, values within ``tolerance``): those
+    ranked above it, and those past it, which would be left out of the top-k by trial number.
+
+    A sprint whose values tie across the k-th place cannot say which tied trials belong in
+    the top: a one-epoch scout that scores many configurations exactly 0 picks its "top" ones
+    by trial number. The advisor then takes every tie into the top rather than cut on them.
+    """
+    if not 0 < k < len(ranked):
+        return 0, 0
+    kth = score(ranked[k - 1])
+
+    def ties(t: FrozenTrial) -> bool:
+        s = score(t)
+        assert s is not None and kth is not None  # ranked trials have a score
+        return s[0] == kth[0] and abs(s[1] - kth[1]) <= tolerance
+
+    # Ranked best first: the ties with the k-th sit right around it.
+    above = next((i for i, t in enumerate(reversed(ranked[: k - 1])) if not ties(t)), k - 1)
+    past = next((i for i, t in enumerate(ranked[k:]) if not ties(t)), len(ranked) - k)
+    return (above, past) if past else (0, 0)

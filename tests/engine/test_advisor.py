@@ -12,7 +12,7 @@ from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose, volume
 from engine.advisor.gate import CARRIED
-from engine.advisor.ranking import rank_trials
+from engine.advisor.ranking import rank_trials, tied_with_kth
 from engine.proposal import EVIDENCE_VERSION, Evidence, Volume
 from engine.space import FloatParam, Space
 from engine.spec import Spec, spec_from_dict
@@ -530,3 +530,59 @@ def test_volume_counts_what_a_space_no_longer_searches():
     assert volume(old, new) == Volume(0.25, 1, 3)  # x halved, half the choices, y frozen
     assert volume(old, old) == Volume(1.0, 0, 3)
     assert volume(old, old.freeze("x", 1.0).freeze("y", 1.0).freeze("c", 1)) == Volume(None, 3, 3)
+
+
+# -- ties: a sprint that cannot rank its trials -----------------------------------------------
+def test_a_scout_that_scores_most_trials_zero_is_not_cut_on_their_order():
+    # As the demo workload's one-epoch scout: 14 of 20 configurations score exactly 0 F1.
+    spec = make_spec({"x": X}, {"top_k": 10}, direction="maximize")
+    rng = np.random.default_rng(3)
+    xs = rng.uniform(0, 10, 20)
+    rows = [({"x": float(x)}, 0.0 if i >= 6 else 0.1 + 0.01 * i) for i, x in enumerate(xs)]
+    p = propose(spec, [], first(spec, make_trials(spec.to_space(), rows)))
+    assert p is not None
+    assert (p.plan.space["x"].low, p.plan.space["x"].high) == (0.0, 10.0)  # nothing cut
+    assert p.evidence.top_k is not None and p.evidence.top_k.tied == 10
+    assert p.evidence.top_k.k == 20
+    note = " ".join(p.evidence.notes)
+    assert "14 trials tie at the top-10's edge, value 0" in note and "nothing is cut" in note
+    assert "14 trials tie at the top's edge (cannot rank)" in p.evidence.summary
+    assert "too few to tell" not in note
+
+
+def test_ties_across_the_edge_join_the_top_and_the_cut_spans_them():
+    spec = make_spec({"x": X}, {"top_k": 4})
+    # Values rise with x; x = 3, 3.5, 4 tie with the 4th best (x = 1.5 → 1.0).
+    values = {0.0: 0.1, 0.5: 0.2, 1.0: 0.5, 1.5: 1.0, 3.0: 1.0, 3.5: 1.0, 4.0: 1.0}
+    rows = [({"x": x}, values.get(x, 2.0 + x)) for x in (i * 0.5 for i in range(21))]
+    p = propose(spec, [], first(spec, make_trials(spec.to_space(), rows)))
+    assert p is not None and p.evidence.top_k is not None
+    assert (p.evidence.top_k.k, p.evidence.top_k.tied) == (7, 3)
+    assert p.evidence.top_k.trials == (0, 1, 2, 3, 6, 7, 8)
+    assert params_of(p)["x"]["top_k_span"] == pytest.approx([0.0, 4.0])  # the ties' x included
+    assert "the top grows to 7 trials to take every tie" in " ".join(p.evidence.notes)
+
+
+def test_values_within_the_tie_tolerance_tie_and_distinct_values_never_do():
+    spec = make_spec({"x": X}, {"top_k": 2})
+    rows = [({"x": float(i)}, v) for i, v in enumerate([0.0, 1.0, 1.0004, 1.3, 5.0, 6.0])]
+    trials = make_trials(spec.to_space(), rows)
+    ranked = rank_trials(trials, maximize=False)
+    assert tied_with_kth(ranked, 2, 0.0) == (0, 0)
+    assert tied_with_kth(ranked, 2, 0.001) == (0, 1)
+    assert tied_with_kth(ranked, 2, 0.5) == (0, 2)  # 1.3 is within 0.5 of the 2nd best, 1.0
+    assert tied_with_kth(ranked, 3, 0.5) == (1, 1)  # 1.0 above the 3rd, 1.3 past it
+    assert tied_with_kth(ranked, 4, 0.5) == (0, 0)  # no tie past the 4th: nothing changes
+    assert tied_with_kth(ranked, 6, 0.5) == (0, 0)  # no trial past the last
+    assert tied_with_kth(ranked, 0, 0.5) == (0, 0)
+    p = propose(make_spec({"x": X}, {"top_k": 2, "tie_tolerance": 0.001}), [], first(spec, trials))
+    assert p is not None and p.evidence.top_k is not None and p.evidence.top_k.k == 3
+    assert "tie (within 0.001)" in " ".join(p.evidence.notes)
+
+
+def test_a_pruned_trial_never_ties_with_a_completed_one():
+    spec = make_spec({"x": X}, {"top_k": 2})
+    space = spec.to_space()
+    trials = make_trials(space, [({"x": 1.0}, 0.0), ({"x": 2.0}, 1.0)])
+    trials.append(pruned(space, {"x": 3.0}, 1, 1.0, number=2))  # same value, a step short
+    assert tied_with_kth(rank_trials(trials, maximize=False), 2, 0.0) == (0, 0)
