@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +58,25 @@ class Problem:
         """The fidelity every full-fidelity method runs at: the spec's max, all the data."""
         f = self.spec_data["fidelity"]
         return Fidelity(f.get("resource", "epochs"), float(f["max"]), extra=f.get("extra", {}))
+
+    def ranks_alike(self, configs: Sequence[Mapping[str, Any]]) -> float | None:
+        """Spearman between the values of ``configs`` at the scout's fidelity and at the
+        warm-up's, the pair of fidelities the gate compares after the warm-up: the truth
+        the gate's verdict is scored against. None for the real model (too costly here)."""
+        if self.low_fidelity == "real":
+            return None
+        from scipy.stats import spearmanr
+
+        from engine.sprint import planned_sprint
+
+        spec = self.spec(0)
+        low, high = (planned_sprint(spec, i).fidelity for i in (0, 1))
+        pairs = [
+            (self.objective(dict(c), low, SilentReporter()),
+             self.objective(dict(c), high, SilentReporter()))
+            for c in configs
+        ]  # fmt: skip
+        return float(spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic)
 
     def true_value(self, config: Mapping[str, Any]) -> float:
         """The configuration's value at full fidelity (deterministic for every problem here)."""

@@ -115,6 +115,76 @@ def table(
     return "\n".join(lines)
 
 
+def mean_ranks(
+    reg: dict[tuple[str, str], np.ndarray],
+    names: Sequence[str],
+    methods: Sequence[str],
+    levels: Sequence[float],
+) -> str:
+    """Markdown: each method's rank by median regret per problem (ties share the mean rank),
+    averaged over the problems, at each budget level; bold is the best."""
+    from scipy.stats import rankdata
+
+    ranks: dict[str, list[list[float]]] = {m: [[] for _ in levels] for m in methods}
+    for name in names:
+        present = [m for m in methods if (name, m) in reg]
+        for i in range(len(levels)):
+            meds = [summarize(list(reg[name, m][:, i]))[0] for m in present]
+            for m, r in zip(present, rankdata(meds), strict=True):
+                ranks[m][i].append(float(r))
+    mean = {m: [statistics.mean(r) if r else math.nan for r in ranks[m]] for m in methods}
+    best = [min(mean[m][i] for m in methods) for i in range(len(levels))]
+    head = "| method | " + " | ".join(f"B = {b:g}" for b in levels) + " |"
+    lines = [head, "|" + "---|" * (1 + len(levels))]
+    for m in methods:
+        cells = [
+            f"**{v:.2f}**" if v <= best[i] + 1e-12 else f"{v:.2f}" for i, v in enumerate(mean[m])
+        ]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def gate_confusion(
+    runs: Sequence[Run], probs: dict[str, Problem], names: Sequence[str], threshold: float = 0.5
+) -> str:
+    """Markdown: the gate's verdicts after the warm-up against the truth, per problem.
+
+    The truth is Spearman between the scout's and the warm-up's fidelity over 200 fixed random
+    configurations: at or above the gate's threshold the cheap fidelity ranks well, and the
+    gate should pass; below it, the cheap fidelity misleads, and the gate should fail."""
+    head = "| problem | random-point Spearman | truth | passed | failed | no verdict | right |"
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    totals = {"ranks well": [0, 0], "misleads": [0, 0]}
+    for name in names:
+        mine = [r for r in runs if r.problem == name and r.method == "sprints"]
+        warm = [
+            r.notes["sprints"][1].get("gate") or {} for r in mine if len(r.notes["sprints"]) > 1
+        ]
+        if not warm:
+            continue
+        configs = _random_configs(probs[name], 200)
+        rho = probs[name].ranks_alike(configs)
+        verdicts = [w.get("passed") for w in warm]
+        passed, failed = verdicts.count(True), verdicts.count(False)
+        if rho is None:
+            truth, right = "unknown", "–"
+        else:
+            truth = "ranks well" if rho >= threshold else "misleads"
+            good = passed if truth == "ranks well" else failed
+            totals[truth][0] += good
+            totals[truth][1] += len(verdicts)
+            right = f"{good}/{len(verdicts)}"
+        rho_text = "–" if rho is None else f"{rho:.2f}"
+        lines.append(
+            f"| {name} | {rho_text} | {truth} | {passed} | {failed} | "
+            f"{len(verdicts) - passed - failed} | {right} |"
+        )
+    summary = "; ".join(
+        f"where the cheap fidelity {t}: right in {g}/{n} seeds" for t, (g, n) in totals.items() if n
+    )
+    return "\n".join(lines) + (f"\n\nThe gate {summary}." if summary else "")
+
+
 def diagnostics(runs: Sequence[Run], names: Sequence[str]) -> str:
     """What the advisor did in the pipeline: gate readings, cuts, optimum kept."""
     head = (
@@ -228,6 +298,17 @@ fidelity it measured, valued at full fidelity): 0 at the optimum, 1 at the media
 configuration. Median [25th, 75th percentile] over seeds; bold is the best median per column.
 
 {table(reg, names, methods, levels)}
+
+Mean rank of each method across the problems (1 is best; per problem, methods are ranked by
+median regret, ties sharing the mean rank):
+
+{mean_ranks(reg, names, methods, levels)}
+
+The fidelity gate after the warm-up against the truth (the cheap fidelity ranks well when
+Spearman between the scout's and the warm-up's fidelity over 200 random configurations is at
+least the gate's threshold, 0.5):
+
+{gate_confusion(runs, probs, names)}
 
 What the advisor did in the pipeline (the gate compares carried-over configurations across
 two sprints' fidelities; the volume is the full sprint's space over the spec's, median):
