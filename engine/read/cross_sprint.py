@@ -189,12 +189,13 @@ def _bests(sprints: Sequence[SprintTrials], maximize: bool) -> tuple[FidelityBes
 
 
 def _spaces(original: Space, spaces: Sequence[Space]) -> tuple[SpaceRow, ...]:
+    per_sprint = [space_changes(original, space) for space in spaces]
     names = list(space_changes(original, original))
-    for space in spaces:  # a parameter no spec names (none should be) still shows, last
-        names += [n for n in space_changes(original, space) if n not in names]
+    for found in per_sprint:  # a parameter no spec names (none should be) still shows, last
+        names += [n for n in found if n not in names]
     rows = []
     for name in names:
-        changes = [space_changes(original, space)[name] for space in spaces]
+        changes = [c[name] for c in per_sprint]
         rows.append(
             SpaceRow(
                 name,
