@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from engine.plan_text import plan_diff, pruner_text
     from engine.processes import signal_workers, start_workers
     from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
+    from engine.read.cross_sprint import CrossSprint, read_cross_sprint
     from engine.read.events import Event
     from engine.read.export import to_csv, to_json, write_export
     from engine.read.model import SessionView, TrialRow, session_view, trial_rows
@@ -126,6 +127,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
     "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
     "engine.read.events": ("Event",),
     "engine.read.plots": ("ChartData", "Curve"),
     "engine.read.export": ("to_csv", "to_json", "write_export"),
@@ -146,6 +148,7 @@ __all__ = [
     "CategoricalParam",
     "ChartData",
     "Choice",
+    "CrossSprint",
     "Curve",
     "Dashboard",
     "DecisionError",
@@ -212,6 +215,7 @@ __all__ = [
     "proposal_view",
     "pruner_text",
     "quiet_optuna",
+    "read_cross_sprint",
     "read_spec_text",
     "requeue_trial",
     "resolve_objective",

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from engine import SessionSummary, find_sessions
 from tui.format import where
 from tui.messages import DashboardLoaded
+from tui.screens.campaign import CampaignScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -148,6 +149,9 @@ class SprintoptApp(App[None]):
 
     def open_trial(self, sprint: int, number: int) -> None:
         self.push_screen(TrialScreen(sprint, number))
+
+    def open_campaign(self) -> None:
+        self.push_screen(CampaignScreen())
 
     def open_sessions(self) -> None:
         self.push_screen(SessionsScreen())

@@ -51,6 +51,9 @@ class Host(Protocol):
     def open_trial(self, sprint: int, number: int) -> None:
         """Show one trial's detail."""
 
+    def open_campaign(self) -> None:
+        """Show the sprints side by side: gates, best per fidelity, spaces."""
+
     def open_sessions(self) -> None:
         """Show the sessions found, over the current screen."""
 

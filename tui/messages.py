@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine import Dashboard, DecisionRecord, ProposalView, SessionSummary, Standing, TrialDetail
+from engine import (
+    CrossSprint,
+    Dashboard,
+    DecisionRecord,
+    ProposalView,
+    SessionSummary,
+    Standing,
+    TrialDetail,
+)
 
 
 @dataclass
@@ -33,6 +41,16 @@ class TrialLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TrialLoaded)
+
+
+@dataclass
+class CampaignLoaded(Message):
+    """A fresh read of the sprints side by side; a newer one replaces any still waiting."""
+
+    view: CrossSprint
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CampaignLoaded)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import (
     Action,
+    CrossSprint,
     Dashboard,
     DecisionRecord,
     ProposalView,
@@ -22,6 +23,7 @@ from engine import (
     fail_trial,
     mask_url,
     proposal_view,
+    read_cross_sprint,
     requeue_trial,
 )
 
@@ -36,6 +38,7 @@ class Source(Protocol):
     def dashboard(self, sprint: int | None = None) -> Dashboard: ...
     def trial(self, sprint: int, number: int) -> TrialDetail: ...
     def proposal(self) -> ProposalView | None: ...
+    def campaign(self) -> CrossSprint: ...
     def standing(self, after_sprint: int) -> Standing: ...
     def decide(
         self, action: Action, plan: SprintPlan | None, note: str, after_sprint: int
@@ -73,6 +76,12 @@ class EngineSource:
 
     def proposal(self) -> ProposalView | None:
         return proposal_view(self.watch.session)
+
+    def campaign(self) -> CrossSprint:
+        """The sprints side by side, every sprint's trials read once (the watch's caches)."""
+        session = self.watch.session
+        with session.one_read():
+            return read_cross_sprint(session)
 
     def standing(self, after_sprint: int) -> Standing:
         return self.watch.session.standing(after_sprint)

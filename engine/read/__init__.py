@@ -7,6 +7,7 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
+- :mod:`~engine.read.cross_sprint` — the sprints side by side: gates, best per fidelity, spaces;
 - :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON.
 
 Names load on first use, like the engine's front door.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from engine import lazy_names
 
 if TYPE_CHECKING:
+    from engine.read.cross_sprint import CrossSprint, read_cross_sprint
     from engine.read.events import Event, session_events
     from engine.read.export import ExportError, to_csv, to_json, write_export
     from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
@@ -49,6 +51,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     ),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.events": ("Event", "session_events"),
+    "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
     "engine.read.progress": ("SessionProgress", "session_progress"),
     "engine.read.prunes": ("explain_prunes",),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
@@ -56,6 +59,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
 }
 __all__ = [
     "ChartData",
+    "CrossSprint",
     "Curve",
     "Dashboard",
     "EditEffect",
@@ -76,6 +80,7 @@ __all__ = [
     "find_sessions",
     "live_importance",
     "proposal_view",
+    "read_cross_sprint",
     "session_events",
     "session_progress",
     "session_view",

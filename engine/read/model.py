@@ -112,6 +112,8 @@ class SessionView:
     silent_workers: int = 0
     #: Seconds of silence after which a worker counts as gone (the store's settings).
     grace_period: int = 20
+    #: The fidelity the best was measured at (the newest one any trial completed at).
+    best_fidelity: str | None = None
 
     @property
     def storage_line(self) -> str | None:
@@ -328,8 +330,7 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
         views.append(last[2])
         bests.append(last[3])
         stages.append(_stage(sprint, mine, memo))
-    # The session's best: from the highest-fidelity sprint that completed a trial.
-    best_row = next((best for best in reversed(bests) if best is not None), None)
+    best_row = _best_at_newest_fidelity(views, bests, maximize)
     # Alive is what the database says: not stopped, and seen within the grace period (the
     # reaper's rule, on any host). A worker of this host whose heartbeat stopped reaching the
     # database while its process lives (a full disk) is reported apart.
@@ -359,6 +360,7 @@ def session_view(session: SessionReader, memo: PollMemo | None = None) -> Sessio
         best_value=best_row.value if best_row else None,
         best_params=best_row.params if best_row else None,
         best_sprint=best_row.sprint if best_row else None,
+        best_fidelity=best_row.fidelity if best_row else None,
         proposal=proposal,
         trials=rows,
         progress=session_progress(rec.state, stages, alive),
@@ -374,6 +376,24 @@ def _stage(sprint: SprintRecord, rows: list[TrialRow], memo: PollMemo) -> Stage:
         last = memo.paces[sprint.number] = rows, sprint_pace((r.state, r.wall_time) for r in rows)
     plan = sprint.plan
     return Stage(sprint.number, plan.budget, trial_cost(plan.fidelity), sprint.state, last[1])
+
+
+def _best_at_newest_fidelity(
+    views: list[SprintView], bests: list[TrialRow | None], maximize: bool
+) -> TrialRow | None:
+    """The session's best: over every sprint at the fidelity of the newest sprint that completed
+    a trial, so a value is never compared with one measured at another fidelity."""
+    newest = next(
+        (v for v, b in zip(reversed(views), reversed(bests), strict=True) if b is not None), None
+    )
+    if newest is None:
+        return None
+    same = [
+        b
+        for v, b in zip(views, bests, strict=True)
+        if b is not None and v.fidelity == newest.fidelity
+    ]
+    return _best(same, maximize)
 
 
 def _best(rows: list[TrialRow], maximize: bool) -> TrialRow | None:

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from engine.advisor.changes import space_changes
-from engine.advisor.gate import matched_pairs
 from engine.advisor.recheck import fidelity_cost
 from engine.plan_text import plan_diff, pruner_text
 from engine.proposal import ClosedSprint, Evidence, GateEvidence
+from engine.read.gates import GatePart, gate_part
 from engine.read.model import SprintView, TrialRow, rows_by_sprint, sprint_view
 from engine.read.reader import SessionReader
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord, now
@@ -68,25 +68,6 @@ class SprintPart(SprintView):
     space: tuple[RangeRow, ...]
     #: The top trials' learning curves (only trials that reported a value at some step).
     curves: tuple[LearningCurve, ...]
-
-
-@dataclass(frozen=True)
-class GatePart:
-    """The fidelity gate of a proposal: its verdict and the pairs it was computed from."""
-
-    evidence: GateEvidence
-    low: str  # the lower fidelity, described
-    high: str
-    #: (value at the lower fidelity, value at the higher) per carried-over configuration.
-    pairs: tuple[tuple[float, float], ...]
-
-    @property
-    def ranks(self) -> tuple[tuple[int, int], ...]:
-        """The pairs as (rank at the lower fidelity, rank at the higher), 1 = the first value
-        in order; ties share the lower rank. Spearman's correlation is that of these ranks."""
-        return tuple(
-            zip(_ranks([a for a, _ in self.pairs]), _ranks([b for _, b in self.pairs]), strict=True)
-        )
 
 
 @dataclass(frozen=True)
@@ -327,14 +308,12 @@ def _gate(
         return None
     low, high = sprints.get(after - 1), sprints[after]
     if low is None or after - 1 not in trials or after not in trials:
-        return GatePart(evidence, "", high.plan.fidelity.describe(), ())
-    pairs = matched_pairs(
+        return gate_part(evidence, None, ClosedSprint(high.number, high.plan, ()), maximize)
+    return gate_part(
+        evidence,
         ClosedSprint(low.number, low.plan, trials[after - 1]),
         ClosedSprint(high.number, high.plan, trials[after]),
         maximize,
-    )
-    return GatePart(
-        evidence, low.plan.fidelity.describe(), high.plan.fidelity.describe(), tuple(pairs)
     )
 
 
@@ -412,11 +391,6 @@ def _toml(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value))  # a JSON string is a TOML basic string
-
-
-def _ranks(values: Sequence[float]) -> list[int]:
-    order = sorted(values)
-    return [order.index(v) + 1 for v in values]
 
 
 __all__ = [

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from engine.session import Session
+from engine.states import Action
 from tests.conftest import SessionDir, write_spec
 from tests.tui.support import EXTRA, SPRINTS, create, step_until
 
@@ -28,6 +29,31 @@ def awaiting(awaiting_template, tmp_path):
     """A fresh copy of the awaiting session for one test: (its directory, a session handle)."""
     path = tmp_path / "awaiting"
     shutil.copytree(awaiting_template, path)
+    sd = SessionDir(path, "t")
+    session = Session.open(sd.name, sd.url)
+    yield sd, session
+    session.store.close()
+
+
+@pytest.fixture(scope="session")
+def two_sprints_template(awaiting_template, tmp_path_factory):
+    """The awaiting session with its proposal accepted and the second sprint run to its end:
+    configurations ran at two fidelities, so the cross-sprint view has a gate to show."""
+    path = tmp_path_factory.mktemp("two-sprints") / "t"
+    shutil.copytree(awaiting_template, path)
+    sd = SessionDir(path, "t")
+    session = Session.open(sd.name, sd.url)
+    session.decide(Action.ACCEPTED, operator="test")
+    step_until(sd, session, lambda: session.refresh().state != "running")
+    session.store.close()
+    return path
+
+
+@pytest.fixture
+def two_sprints(two_sprints_template, tmp_path):
+    """A fresh copy of the two-sprint session for one test: (its directory, a session handle)."""
+    path = tmp_path / "two-sprints"
+    shutil.copytree(two_sprints_template, path)
     sd = SessionDir(path, "t")
     session = Session.open(sd.name, sd.url)
     yield sd, session

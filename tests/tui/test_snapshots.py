@@ -25,6 +25,7 @@ from engine.read.views import Dashboard, TrialDetail
 from tests.services import missing, needs
 from tests.tui.support import settle, until
 from tui.app import create_app
+from tui.screens.campaign import CampaignScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.proposal import ProposalScreen
 from tui.screens.trial import TrialScreen
@@ -150,3 +151,22 @@ def test_trial_detail_80x24(awaiting, snap_compare):
 def test_too_small_60x20(awaiting, snap_compare):
     sd, _ = awaiting
     assert snap_compare(_app(sd), terminal_size=(60, 20), run_before=_loaded)
+
+
+async def _campaign(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("c")
+    await until(
+        pilot, lambda: isinstance(pilot.app.screen, CampaignScreen) and pilot.app.screen.view
+    )
+    await settle(pilot)
+
+
+def test_campaign_80x24(two_sprints, snap_compare):
+    sd, _ = two_sprints
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_campaign)
+
+
+def test_campaign_120x40(two_sprints, snap_compare):
+    sd, _ = two_sprints
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_campaign)

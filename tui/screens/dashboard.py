@@ -21,6 +21,7 @@ from tui.widgets.trials_table import TrialsTable
 class DashboardScreen(BaseScreen):
     BINDINGS = [
         Binding("p", "review", "Proposal"),
+        Binding("c", "campaign", "Campaign"),
         Binding("slash", "filter", "Filter"),
         Binding("left_square_bracket", "sprint(-1)", "Prev sprint", key_display="["),
         Binding("right_square_bracket", "sprint(1)", "Next sprint", key_display="]"),
@@ -167,6 +168,9 @@ class DashboardScreen(BaseScreen):
         if names:
             at = names.index(self.param) if self.param in names else -1
             self.param = names[(at + 1) % len(names)]
+
+    def action_campaign(self) -> None:
+        self.tui.open_campaign()
 
     def action_sessions(self) -> None:
         self.tui.open_sessions()

@@ -25,7 +25,13 @@ Dashboard
   Enter      open the highlighted trial
   [  ]       show the previous / next sprint
   v          next parameter for "value vs parameter"
+  c          the campaign: every sprint side by side
   r          refresh now            L          list sessions
+
+Campaign
+  [  ]       show the previous / next sprint's gate (its rank-vs-rank chart)
+  ↑ ↓        scroll: best per fidelity, how the best moved, each sprint's space
+  r          refresh now            Escape, q  back to the dashboard
 
 Proposal review
   ↑ ↓        pick a parameter       Space      undo / redo the proposal's change to it

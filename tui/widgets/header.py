@@ -1,5 +1,5 @@
 """The dashboard's header: session, sprint, fidelity, progress, pace, the whole session's
-progress and time to go, best, a waiting proposal."""
+progress and time to go, the best at one fidelity, a waiting proposal."""
 
 from __future__ import annotations
 
@@ -55,13 +55,24 @@ def _lines(d: Dashboard) -> tuple[Text, Text, Text, Text]:
     progress.append(f" · {fmt.duration(p.per_trial)}/trial")
     if p.eta is not None:
         progress.append(f" · ~{fmt.duration(p.eta)} left")
-    best = Text.assemble(("best ", "dim"))
+    return top, progress, _session_line(d), _best_line(d)
+
+
+def _best_line(d: Dashboard) -> Text:
+    """The best at one fidelity (the newest any trial completed at), and says which: a value
+    is never set beside one measured at another fidelity."""
+    view = d.view
+    best = Text.assemble(("best", "dim"))
     if view.best_value is None:
-        best.append("- (no completed trial yet)")
-    else:
-        best.append(fmt.num(view.best_value, 6), "bold")
-        best.append(f" (sprint {view.best_sprint}) {fmt.config(view.best_params)}")
-    return top, progress, _session_line(d), best
+        best.append(" - (no completed trial yet)")
+        return best
+    best.append(f" at {view.best_fidelity}: " if view.best_fidelity else " ", "dim")
+    best.append(fmt.num(view.best_value, 6), "bold")
+    best.append(f" (sprint {view.best_sprint}) {fmt.config(view.best_params)}")
+    newest = view.sprints[-1].fidelity if view.sprints else None
+    if view.best_fidelity and newest and newest != view.best_fidelity:
+        best.append(f" · none yet at {newest}", "dim")
+    return best
 
 
 class SessionHeader(Vertical):
