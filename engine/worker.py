@@ -18,6 +18,7 @@ from engine.attempt import TERMINATING
 from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
 from engine.faults import Outage, describe, is_storage_fault, patiently
+from engine.gpu import assigned_device, sample, to_dict
 from engine.hosts import this_host
 from engine.notices import Notices
 from engine.optuna_internals import quiet_optuna
@@ -98,6 +99,7 @@ class Worker:
         self._ctx: TrialContext | None = None
         self._done = threading.Event()
         self._last_reap = 0.0
+        self._gpu = assigned_device(opts.gpu)  # read now: the objective may change the env
 
     def _patiently(self, call: Callable[[], T]) -> T:
         return patiently(call, self.outage, sleep=self._nap, giving_up=lambda: self.stopping)
@@ -121,11 +123,20 @@ class Worker:
             signal.signal(sig, self._on_signal)
 
     def _keep_alive(self) -> None:
+        self._report_gpu()  # at once: the app shows the GPU without waiting a beat
         while not self._done.wait(self.settings.heartbeat):
             try:
                 self.session.store.touch_worker(self.id)
             except Exception:  # the database is busy: the next beat will do
                 pass
+            self._report_gpu()
+
+    def _report_gpu(self) -> None:
+        """Store this worker's GPU sample, once per heartbeat (a sample never raises)."""
+        try:
+            self.session.store.record_gpu(self.id, to_dict(sample(self._gpu)))
+        except Exception:  # the database is busy: the next beat will do
+            pass
 
     def run(self, handle_signals: bool = True, until: Callable[[], bool] | None = None) -> int:
         """Work until the session ends or a stop is asked for (or ``until()`` holds), then leave."""

@@ -7,7 +7,8 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
-- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON.
+- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON;
+- :mod:`~engine.read.workers` — the workers that have not left, with their GPUs.
 
 Names load on first use, like the engine's front door.
 """
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         Watch,
         find_sessions,
     )
+    from engine.read.workers import WorkerRow, worker_rows
 
 _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.reader": ("SessionReader",),
@@ -53,6 +55,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.prunes": ("explain_prunes",),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
     "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
+    "engine.read.workers": ("WorkerRow", "worker_rows"),
 }
 __all__ = [
     "ChartData",
@@ -71,6 +74,7 @@ __all__ = [
     "TrialDetail",
     "TrialRow",
     "Watch",
+    "WorkerRow",
     "chart_data",
     "explain_prunes",
     "find_sessions",
@@ -82,6 +86,7 @@ __all__ = [
     "to_csv",
     "to_json",
     "trial_rows",
+    "worker_rows",
     "write_export",
 ]
 
