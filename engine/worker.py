@@ -123,16 +123,22 @@ class Worker:
             signal.signal(sig, self._on_signal)
 
     def _keep_alive(self) -> None:
-        self._report_gpu()  # at once: the app shows the GPU without waiting a beat
         while not self._done.wait(self.settings.heartbeat):
             try:
                 self.session.store.touch_worker(self.id)
             except Exception:  # the database is busy: the next beat will do
                 pass
+
+    def _watch_gpu(self) -> None:
+        # A thread of its own, at the heartbeat's pace: a driver call that hangs (a GPU fallen
+        # off the bus) must not stop the heartbeat, or the worker's trial would be reaped; the
+        # app shows the sample getting old instead.
+        self._report_gpu()  # at once: the app shows the GPU without waiting a beat
+        while not self._done.wait(self.settings.heartbeat):
             self._report_gpu()
 
     def _report_gpu(self) -> None:
-        """Store this worker's GPU sample, once per heartbeat (a sample never raises)."""
+        """Store this worker's GPU sample (a sample never raises)."""
         try:
             self.session.store.record_gpu(self.id, to_dict(sample(self._gpu)))
         except Exception:  # the database is busy: the next beat will do
@@ -143,6 +149,7 @@ class Worker:
         if handle_signals:
             self.install_signals()
         threading.Thread(target=self._keep_alive, daemon=True).start()
+        threading.Thread(target=self._watch_gpu, daemon=True).start()
         log.info(
             "worker %d joined session %s on %s", self.id, self.opts.name, mask_url(self.opts.url)
         )

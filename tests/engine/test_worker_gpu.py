@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
+import threading
 import time
 from dataclasses import replace
+from datetime import datetime
 
 from engine.gpu import NO_LIBRARY, GpuSample, GpuUnavailable
 from engine.read.workers import worker_rows
@@ -13,7 +16,7 @@ from engine.settings import Settings
 from engine.spec import load_spec
 from engine.store import Store
 from engine.worker import Worker, WorkerOptions
-from tests.fake_pynvml import FakeGpu, FakeNvml, installed
+from tests.fake_pynvml import FakeGpu, FakeNvml, NVMLError, installed
 
 
 def _create(sd) -> Session:
@@ -111,3 +114,35 @@ def test_a_database_from_before_gpu_samples_opens_and_a_writer_adds_their_table(
         worker._report_gpu()
     assert worker.session.store.gpu_samples(sid)[worker.id][0]["index"] == 0
     worker.session.store.close()
+
+
+def test_a_gpu_that_hangs_never_stops_the_heartbeat(session_dir, monkeypatch):
+    sd = session_dir(sprints=[{"name": "long", "trials": 5000}])
+    session = _create(sd)
+    nvml = _box()
+    hung = threading.Event()
+    release = threading.Event()
+
+    def wedged(_gpu: FakeGpu) -> None:
+        hung.set()
+        release.wait(30)  # as a driver call on a GPU fallen off the bus
+        raise NVMLError("GPU is lost")
+
+    settings = replace(Settings.from_environ(), heartbeat=1)
+    with installed(monkeypatch, nvml):
+        sys.modules["pynvml"].nvmlDeviceGetMemoryInfo = wedged
+        worker = Worker(_options(sd, "0", settings=settings))
+        beats: set[datetime] = set()  # the heartbeats seen since the GPU hung
+
+        def beaten() -> bool:
+            if hung.is_set():
+                beats.update(w.last_seen for w in session.store.workers(session.record.id))
+            return len(beats) >= 3
+
+        deadline = time.monotonic() + 15  # the hung call lasts 30 s
+        try:
+            worker.run(handle_signals=False, until=lambda: beaten() or time.monotonic() > deadline)
+            assert beaten(), "the heartbeat stopped while the GPU hung"
+        finally:
+            release.set()
+            worker.session.store.close()
