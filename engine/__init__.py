@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         StoreError,
     )
     from engine.faults import describe, is_storage_fault
+    from engine.gpu import GpuSample, GpuUnavailable
     from engine.hosts import pid_alive
     from engine.limits import shown
     from engine.operations import enqueue_copy, fail_trial, requeue_trial
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
     from engine.read.views import Dashboard, SessionSummary, TrialDetail, Watch, find_sessions
+    from engine.read.workers import WorkerRow
     from engine.records import DecisionRecord, ProposalRecord, Standing
     from engine.session import Session
     from engine.settings import STORAGE_ENV, Settings
@@ -131,6 +133,8 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.events": ("Event",),
     "engine.read.plots": ("ChartData", "Curve"),
     "engine.read.export": ("to_csv", "to_json", "write_export"),
+    "engine.read.workers": ("WorkerRow",),
+    "engine.gpu": ("GpuSample", "GpuUnavailable"),
     "engine.storage_url": ("mask_url",),
     "engine.faults": ("describe", "is_storage_fault"),
     "engine.outages": ("storage_summary", "troubles"),
@@ -161,6 +165,8 @@ __all__ = [
     "Evidence",
     "Freeze",
     "GatePart",
+    "GpuSample",
+    "GpuUnavailable",
     "ParamChange",
     "Proposal",
     "ProposalPart",
@@ -197,6 +203,7 @@ __all__ = [
     "Unfreeze",
     "Watch",
     "WorkerOptions",
+    "WorkerRow",
     "apply_edits",
     "campaign",
     "check_name",

@@ -147,5 +147,14 @@ notices_t = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("session_id", "event", "key"),  # one process claims each notice
 )
+#: Each worker's latest GPU sample, taken with its heartbeat (engine.gpu's dict: a sample or
+#: why there is none). A table of its own: an older database gains it without changing a row.
+worker_gpus_t = Table(
+    "sprintopt_worker_gpus",
+    metadata,
+    Column("worker_id", Integer, ForeignKey("sprintopt_workers.id"), primary_key=True),
+    Column("sample", JSON, nullable=False),
+    Column("sampled_at", DateTime, nullable=False),
+)
 #: Tables a database written before them may lack: readers do without them, writers add them.
-ADDED_LATER = frozenset({notices_t.name})
+ADDED_LATER = frozenset({notices_t.name, worker_gpus_t.name})

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
-from engine import store_checks, store_trials
+from engine import store_checks, store_gpus, store_trials
 from engine.connecting import engine_options
 from engine.dbfile import _check_file, _tune_sqlite
 from engine.errors import SessionError, StoreError
@@ -446,6 +446,16 @@ class Store:
                 .order_by(workers_t.c.id)
             )
             return [WorkerRecord(**r._mapping) for r in rows]
+
+    def record_gpu(self, worker_id: int, sample: dict[str, Any]) -> None:
+        """Keep the worker's latest GPU sample (:mod:`engine.store_gpus`)."""
+        with self.begin() as conn:
+            store_gpus.record(conn, worker_id, sample)
+
+    def gpu_samples(self, session_id: int) -> dict[int, tuple[dict[str, Any], datetime]]:
+        """The session's workers' latest GPU samples, by worker id, with when each was taken."""
+        with self.begin() as conn:
+            return store_gpus.latest(conn, session_id)
 
     # -- notices: each call for a person claimed once, whichever process gets there first -----
     def claim_notice(self, session_id: int, event: NoticeEvent, key: str) -> bool:

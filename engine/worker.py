@@ -18,6 +18,7 @@ from engine.attempt import TERMINATING
 from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
 from engine.faults import Outage, describe, is_storage_fault, patiently
+from engine.gpu import assigned_device, sample, to_dict
 from engine.hosts import this_host
 from engine.notices import Notices
 from engine.optuna_internals import quiet_optuna
@@ -98,6 +99,7 @@ class Worker:
         self._ctx: TrialContext | None = None
         self._done = threading.Event()
         self._last_reap = 0.0
+        self._gpu = assigned_device(opts.gpu)  # read now: the objective may change the env
 
     def _patiently(self, call: Callable[[], T]) -> T:
         return patiently(call, self.outage, sleep=self._nap, giving_up=lambda: self.stopping)
@@ -127,11 +129,27 @@ class Worker:
             except Exception:  # the database is busy: the next beat will do
                 pass
 
+    def _watch_gpu(self) -> None:
+        # A thread of its own, at the heartbeat's pace: a driver call that hangs (a GPU fallen
+        # off the bus) must not stop the heartbeat, or the worker's trial would be reaped; the
+        # app shows the sample getting old instead.
+        self._report_gpu()  # at once: the app shows the GPU without waiting a beat
+        while not self._done.wait(self.settings.heartbeat):
+            self._report_gpu()
+
+    def _report_gpu(self) -> None:
+        """Store this worker's GPU sample (a sample never raises)."""
+        try:
+            self.session.store.record_gpu(self.id, to_dict(sample(self._gpu)))
+        except Exception:  # the database is busy: the next beat will do
+            pass
+
     def run(self, handle_signals: bool = True, until: Callable[[], bool] | None = None) -> int:
         """Work until the session ends or a stop is asked for (or ``until()`` holds), then leave."""
         if handle_signals:
             self.install_signals()
         threading.Thread(target=self._keep_alive, daemon=True).start()
+        threading.Thread(target=self._watch_gpu, daemon=True).start()
         log.info(
             "worker %d joined session %s on %s", self.id, self.opts.name, mask_url(self.opts.url)
         )

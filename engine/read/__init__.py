@@ -8,7 +8,8 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
 - :mod:`~engine.read.cross_sprint` — the sprints side by side: gates, best per fidelity, spaces;
-- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON.
+- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON;
+- :mod:`~engine.read.workers` — the workers that have not left, with their GPUs.
 
 Names load on first use, like the engine's front door.
 """
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         Watch,
         find_sessions,
     )
+    from engine.read.workers import WorkerRow, worker_rows
 
 _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.reader": ("SessionReader",),
@@ -56,6 +58,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.prunes": ("explain_prunes",),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
     "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
+    "engine.read.workers": ("WorkerRow", "worker_rows"),
 }
 __all__ = [
     "ChartData",
@@ -75,6 +78,7 @@ __all__ = [
     "TrialDetail",
     "TrialRow",
     "Watch",
+    "WorkerRow",
     "chart_data",
     "explain_prunes",
     "find_sessions",
@@ -87,6 +91,7 @@ __all__ = [
     "to_csv",
     "to_json",
     "trial_rows",
+    "worker_rows",
     "write_export",
 ]
 

@@ -32,6 +32,7 @@ from engine.read.plots import (
 )
 from engine.read.prunes import explain_prunes
 from engine.read.reader import SessionReader, TrialCache
+from engine.read.workers import WorkerRow, worker_rows
 from engine.records import SprintRecord
 from engine.settings import Settings
 from engine.spec import Spec
@@ -98,6 +99,8 @@ class Dashboard:
     progress: Progress
     events: tuple[Event, ...]
     charts: ChartData | None
+    #: The workers that have not left, with their GPUs.
+    workers: tuple[WorkerRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,9 @@ class Watch:
         charts = None
         if shown is not None and records[shown].state != SprintState.SETUP:
             charts = self._charts(records[shown])
-        return Dashboard(view, shown, _progress(view, shown_view, self._pace[1]), events, charts)
+        workers = worker_rows(self.session.store, self.session.record.id)
+        progress = _progress(view, shown_view, self._pace[1])
+        return Dashboard(view, shown, progress, events, charts, workers)
 
     def _feed(self, sprints: list[SprintRecord]) -> tuple[Event, ...]:
         store, sid = self.session.store, self.session.record.id

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.gpu import NO_LIBRARY, GpuSample, GpuUnavailable
 from engine.read.views import Dashboard, TrialDetail
+from engine.read.workers import WorkerRow
 from tests.services import missing, needs
 from tests.tui.support import settle, until
 from tui.app import create_app
@@ -170,3 +172,83 @@ def test_campaign_80x24(two_sprints, snap_compare):
 def test_campaign_120x40(two_sprints, snap_compare):
     sd, _ = two_sprints
     assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_campaign)
+# -- the workers tab ---------------------------------------------------------------------------
+LAPTOP = (
+    WorkerRow(3, "laptop", 977, None, "alive", 1.0, GpuUnavailable(NO_LIBRARY), 1.0),
+    WorkerRow(6, "laptop", 978, None, "alive", 2.0, GpuUnavailable(NO_LIBRARY), 2.0),
+)
+GPU_BOXES = (
+    WorkerRow(
+        1, "gpubox-a", 4242, "0", "alive", 2.0, GpuSample(0, "NVIDIA H200", 87, 61440, 143771), 2.0
+    ),
+    WorkerRow(
+        2, "gpubox-a", 4243, "1", "alive", 2.0, GpuSample(1, "NVIDIA H200", 3, 1210, 143771), 4.0
+    ),
+    WorkerRow(
+        4,
+        "gpubox-b",
+        5120,
+        "MIG-6d0c2a4e-6b8e-5c6f-9a1d-0b9d1c7e2f11",
+        "alive",
+        3.0,
+        GpuSample(None, "NVIDIA A100-SXM4-80GB MIG 1g.10gb", None, 812, 9728),
+        3.0,
+    ),
+    LAPTOP[0],
+    WorkerRow(5, "old-box", 13, None, "alive", 3.0, None, None),
+    WorkerRow(
+        7,
+        "gpubox-c",
+        801,
+        "2",
+        "silent",
+        95.0,
+        GpuUnavailable("NVML did not start: Driver Not Loaded (no NVIDIA driver here?)"),
+        95.0,
+    ),
+)
+
+
+class WorkersSource(PinnedSource):
+    """Pinned data with made-up workers on several boxes (their samples and ages fixed)."""
+
+    def __init__(self, name: str, url: str, workers: tuple[WorkerRow, ...]) -> None:
+        super().__init__(name, url)
+        self.workers = workers
+
+    def dashboard(self, sprint: int | None = None) -> Dashboard:
+        return replace(super().dashboard(sprint), workers=self.workers)
+
+
+def _workers_app(sd, workers: tuple[WorkerRow, ...]):
+    return create_app(source=WorkersSource(sd.name, sd.url, workers), poll_seconds=3600)
+
+
+async def _workers_tab(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+
+
+def test_workers_with_gpus_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    app = _workers_app(sd, GPU_BOXES)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_workers_tab)
+
+
+def test_workers_with_gpus_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    app = _workers_app(sd, GPU_BOXES)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_workers_tab)
+
+
+def test_workers_without_gpu_data_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    app = _workers_app(sd, LAPTOP)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_workers_tab)
+
+
+def test_workers_without_gpu_data_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    app = _workers_app(sd, LAPTOP)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_workers_tab)

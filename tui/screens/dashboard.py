@@ -16,6 +16,7 @@ from tui.widgets.event_feed import EventFeed
 from tui.widgets.header import SessionHeader
 from tui.widgets.prompt import PromptBar
 from tui.widgets.trials_table import TrialsTable
+from tui.widgets.workers_pane import WorkersPane
 
 
 class DashboardScreen(BaseScreen):
@@ -28,6 +29,7 @@ class DashboardScreen(BaseScreen):
         Binding("1", "tab('trials')", "Trials", show=False),
         Binding("2", "tab('events')", "Events", show=False),
         Binding("3", "tab('charts')", "Charts", show=False),
+        Binding("4", "tab('workers')", "Workers", show=False),
         Binding("v", "next_param", "Param", show=False),
         Binding("r", "poll", "Refresh", show=False),
         Binding("L", "sessions", "Sessions", show=False),
@@ -51,6 +53,8 @@ class DashboardScreen(BaseScreen):
                 yield EventFeed(id="event-feed")
             with TabPane("3 Charts", id="charts"):
                 yield ChartsPane(id="charts-pane").data_bind(param=DashboardScreen.param)
+            with TabPane("4 Workers", id="workers"):
+                yield WorkersPane(id="workers-pane")
         yield PromptBar(id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -96,6 +100,7 @@ class DashboardScreen(BaseScreen):
         table.rows = rows
         self.query_one(EventFeed).events = d.events
         self.query_one(ChartsPane).data = d.charts
+        self.query_one(WorkersPane).listed = d.workers
         if d.charts and self.param not in d.charts.scatter:
             self.param = next(iter(d.charts.scatter), "")
         waiting = d.view.proposal is not None
@@ -159,7 +164,8 @@ class DashboardScreen(BaseScreen):
         """Focus the pane's main widget, so its keys (s, arrows, Enter, v) act at once."""
         if self.prompt_open():
             return  # the prompt keeps the keys; closing it gives focus back
-        main = {"events": "#event-feed", "charts": "#chart-importance"}.get(tab, "#trials-data")
+        panes = {"events": "#event-feed", "charts": "#chart-importance", "workers": "#workers-pane"}
+        main = panes.get(tab, "#trials-data")
         self.set_focus(self.query_one(main))  # now, not after a refresh: the next key is for it
 
     def action_next_param(self) -> None:

@@ -19,7 +19,7 @@ Everywhere
 
 Dashboard
   p          review the waiting proposal (shown only while one waits)
-  1 2 3      trials, events, charts
+  1 2 3 4    trials, events, charts, workers (host, GPU load and memory)
   /          filter the trials: words, or field=value, x<0.3, value>=1, state!=pruned
   s  S       sort by the next column, reverse the order
   Enter      open the highlighted trial
