@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve, chart_data, live_importance
     from engine.read.progress import SessionProgress, session_progress
-    from engine.read.prunes import explain_prunes
+    from engine.read.prunes import PruneReason, explain_prunes, prune_reasons
     from engine.read.reader import SessionReader
     from engine.read.review import EditEffect, ProposalView, proposal_view
     from engine.read.views import (
@@ -50,7 +50,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.events": ("Event", "session_events"),
     "engine.read.progress": ("SessionProgress", "session_progress"),
-    "engine.read.prunes": ("explain_prunes",),
+    "engine.read.prunes": ("PruneReason", "explain_prunes", "prune_reasons"),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
     "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
 }
@@ -63,6 +63,7 @@ __all__ = [
     "ExportError",
     "LiveSession",
     "ProposalView",
+    "PruneReason",
     "SessionProgress",
     "SessionReader",
     "SessionSummary",
@@ -76,6 +77,7 @@ __all__ = [
     "find_sessions",
     "live_importance",
     "proposal_view",
+    "prune_reasons",
     "session_events",
     "session_progress",
     "session_view",
