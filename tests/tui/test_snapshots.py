@@ -23,8 +23,9 @@ import pytest
 
 from engine.read.views import Dashboard, TrialDetail
 from tests.services import missing, needs
-from tests.tui.support import settle, until
+from tests.tui.support import settle, type_text, until
 from tui.app import create_app
+from tui.screens.columns import ColumnsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.proposal import ProposalScreen
 from tui.screens.trial import TrialScreen
@@ -150,3 +151,65 @@ def test_trial_detail_80x24(awaiting, snap_compare):
 def test_too_small_60x20(awaiting, snap_compare):
     sd, _ = awaiting
     assert snap_compare(_app(sd), terminal_size=(60, 20), run_before=_loaded)
+
+
+async def _events(pilot, *keys: str) -> None:
+    await _loaded(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def test_events_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def events(pilot) -> None:
+        await _events(pilot, "2")
+
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=events)
+
+
+def test_events_of_one_kind_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def prunes(pilot) -> None:
+        await _events(pilot, "e")  # prunes only
+
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=prunes)
+
+
+async def _pruned_trial(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "state=pruned")
+    await pilot.press("enter", "enter")  # the first pruned trial, the newest
+    await until(
+        pilot, lambda: isinstance(pilot.app.screen, TrialScreen) and pilot.app.screen.detail
+    )
+    await settle(pilot)
+
+
+def test_pruned_trial_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_pruned_trial)
+
+
+def test_pruned_trial_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_pruned_trial)
+
+
+async def _columns(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ColumnsScreen))
+    await settle(pilot)
+
+
+def test_column_picker_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_columns)
+
+
+def test_column_picker_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_columns)
