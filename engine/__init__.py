@@ -52,11 +52,12 @@ if TYPE_CHECKING:
     from engine.processes import signal_workers, start_workers
     from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
     from engine.read.cross_sprint import CrossSprint, read_cross_sprint
-    from engine.read.events import Event
+    from engine.read.events import Event, EventKind
     from engine.read.export import to_csv, to_json, write_export
     from engine.read.model import SessionView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve
     from engine.read.progress import SessionProgress
+    from engine.read.prunes import PruneReason
     from engine.read.reader import SessionReader
     from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
@@ -124,13 +125,14 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.edit_flags": ("EDIT_FLAGS",),
     "engine.operations": ("enqueue_copy", "fail_trial", "requeue_trial"),
     "engine.read.progress": ("SessionProgress",),
+    "engine.read.prunes": ("PruneReason",),
     "engine.read.reader": ("SessionReader",),
     "engine.read.report": ("Campaign", "GatePart", "ProposalPart", "SprintPart", "campaign"),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
     "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
-    "engine.read.events": ("Event",),
+    "engine.read.events": ("Event", "EventKind"),
     "engine.read.plots": ("ChartData", "Curve"),
     "engine.read.export": ("to_csv", "to_json", "write_export"),
     "engine.read.workers": ("WorkerRow",),
@@ -162,6 +164,7 @@ __all__ = [
     "Edit",
     "EditEffect",
     "Event",
+    "EventKind",
     "Evidence",
     "Freeze",
     "GatePart",
@@ -173,6 +176,7 @@ __all__ = [
     "ProposalRecord",
     "ProposalStatus",
     "ProposalView",
+    "PruneReason",
     "RestoreChoice",
     "STORAGE_ENV",
     "Session",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from engine import SessionSummary, find_sessions
 from tui.format import where
 from tui.messages import DashboardLoaded
 from tui.screens.campaign import CampaignScreen
+from tui.screens.columns import ColumnsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -163,6 +164,15 @@ class SprintoptApp(App[None]):
                 then()
 
         self.push_screen(ConfirmScreen(question), answered)
+
+    def pick_columns(
+        self,
+        columns: Sequence[str],
+        shown: Set[str],
+        notes: Mapping[str, str],
+        then: Callable[[frozenset[str] | None], None],
+    ) -> None:
+        self.push_screen(ColumnsScreen(columns, shown, notes), then)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("quit", "help"):  # not while a prompt takes the keys (see BaseScreen)

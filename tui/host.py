@@ -7,7 +7,7 @@ other screen is asked for by name, with its arguments typed, and the app alone b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Protocol
 
 from engine import SessionSummary
@@ -59,3 +59,12 @@ class Host(Protocol):
 
     def confirm(self, question: str, then: Callable[[], object]) -> None:
         """Ask ``question`` in a yes/no box; ``then()`` runs only on a yes."""
+
+    def pick_columns(
+        self,
+        columns: Sequence[str],
+        shown: Set[str],
+        notes: Mapping[str, str],
+        then: Callable[[frozenset[str] | None], None],
+    ) -> None:
+        """Let the operator tick ``columns``; ``then`` gets the ticked ones (None: cancelled)."""

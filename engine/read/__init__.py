@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
     from engine.read.plots import ChartData, Curve, chart_data, live_importance
     from engine.read.progress import SessionProgress, session_progress
-    from engine.read.prunes import explain_prunes
+    from engine.read.prunes import PruneReason, explain_prunes, prune_reasons
     from engine.read.reader import SessionReader
     from engine.read.review import EditEffect, ProposalView, proposal_view
     from engine.read.views import (
@@ -55,7 +55,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.events": ("Event", "session_events"),
     "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
     "engine.read.progress": ("SessionProgress", "session_progress"),
-    "engine.read.prunes": ("explain_prunes",),
+    "engine.read.prunes": ("PruneReason", "explain_prunes", "prune_reasons"),
     "engine.read.plots": ("ChartData", "Curve", "chart_data", "live_importance"),
     "engine.read.export": ("ExportError", "to_csv", "to_json", "write_export"),
     "engine.read.workers": ("WorkerRow", "worker_rows"),
@@ -70,6 +70,7 @@ __all__ = [
     "ExportError",
     "LiveSession",
     "ProposalView",
+    "PruneReason",
     "SessionProgress",
     "SessionReader",
     "SessionSummary",
@@ -84,6 +85,7 @@ __all__ = [
     "find_sessions",
     "live_importance",
     "proposal_view",
+    "prune_reasons",
     "read_cross_sprint",
     "session_events",
     "session_progress",

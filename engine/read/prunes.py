@@ -12,7 +12,9 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
@@ -20,6 +22,72 @@ from engine.optuna_internals import hyperband_bracket, promoted, rung_values
 from engine.sprint import SprintPlan
 
 Timeline = dict[tuple[int, int], tuple[list[datetime], list[float]]]
+
+#: Which rule cut the trial: a Hyperband rung, the median of a step, or no comparison known
+#: (no report yet, a nan, or a median with no trial finished before it).
+PruneRule = Literal["hyperband", "median", "unknown"]
+
+
+@dataclass(frozen=True)
+class PruneReason:
+    """Why one trial was pruned, as numbers: what the trial screen and the event feed show."""
+
+    trial: int
+    rule: PruneRule
+    #: The last step it reported (None: pruned before any report).
+    step: int | None
+    #: Its value there: at the rung (Hyperband), its best so far (median), or its last report.
+    value: float | None
+    rung: int | None = None
+    bracket: int | None = None
+    #: The value it had to beat, approximately: the last one that went on at its rung
+    #: (Hyperband), or the median of the other trials at its step.
+    cutoff: float | None = None
+    #: How many values were compared: at the rung, itself included (Hyperband); the other
+    #: trials at the step (median).
+    competing: int = 0
+    #: How many of those went on to the next rung (Hyperband only).
+    went_on: int | None = None
+
+    @property
+    def text(self) -> str:
+        """One line that stands alone (an export's ``reason``, the trial detail)."""
+        if self.step is None:
+            return f"trial {self.trial} pruned before it reported a value"
+        head = f"trial {self.trial} pruned at step {self.step}"
+        if self.value is None or math.isnan(self.value):
+            return f"{head}: its value was nan"
+        if self.rule == "hyperband":
+            return (
+                f"{head} (rung {self.rung}, bracket {self.bracket}): {self.value:.4g} vs cut-off "
+                f"≈{self.cutoff:.4g} (best {self.went_on} of {self.competing} go on)"
+            )
+        if self.rule == "median":
+            return (
+                f"{head}: best {self.value:.4g} vs median ≈{self.cutoff:.4g} "
+                f"of {self.competing} trials"
+            )
+        return f"{head}: {self.value:.4g}"
+
+    @property
+    def brief(self) -> str:
+        """The same in under 60 characters, for a feed line that says "prune" already."""
+        who = f"trial {self.trial}"
+        if self.step is None:
+            return f"{who} before it reported a value"
+        if self.value is None or math.isnan(self.value):
+            return f"{who} step {self.step}: its value was nan"
+        if self.rule == "hyperband":
+            return (
+                f"{who} rung {self.rung}: {self.value:.4g} vs cut-off ≈{self.cutoff:.4g}, "
+                f"{self.went_on}/{self.competing} on"
+            )
+        if self.rule == "median":
+            return (
+                f"{who} step {self.step}: best {self.value:.4g} vs median "
+                f"≈{self.cutoff:.4g} of {self.competing}"
+            )
+        return f"{who} step {self.step}: {self.value:.4g}"
 
 
 def bracket_of(study: str, number: int, plan: SprintPlan) -> int:
@@ -44,6 +112,17 @@ def explain_prunes(
     numbers: Collection[int],
 ) -> dict[int, str]:
     """One line per pruned trial in ``numbers``: step, rung, its value and the cut-off."""
+    return {n: r.text for n, r in prune_reasons(trials, plan, study, maximize, numbers).items()}
+
+
+def prune_reasons(
+    trials: Sequence[FrozenTrial],
+    plan: SprintPlan,
+    study: str,
+    maximize: bool,
+    numbers: Collection[int],
+) -> dict[int, PruneReason]:
+    """Why each pruned trial in ``numbers`` was pruned, worked out from ``trials``."""
     wanted = [t for t in trials if t.number in numbers]
     if not wanted:
         return {}
@@ -95,23 +174,20 @@ def _before(timeline: Timeline, key: tuple[int, int], trial: FrozenTrial) -> lis
 
 def _explain(
     trial: FrozenTrial, plan: SprintPlan, study: str, maximize: bool, timeline: Timeline
-) -> str:
-    step = trial.last_step
+) -> PruneReason:
+    n, step = trial.number, trial.last_step
     if step is None:
-        return f"trial {trial.number} pruned before it reported a value"
-    head = f"trial {trial.number} pruned at step {step}"
+        return PruneReason(n, "unknown", None, None)
     value = trial.intermediate_values[step]
     if math.isnan(value):
-        return f"{head}: its value was nan"
+        return PruneReason(n, "unknown", step, value)
     if plan.pruner == "hyperband" and (rung := rung_of(trial)) is not None:
-        bracket = bracket_of(study, trial.number, plan)
+        bracket = bracket_of(study, n, plan)
         mine = rung_values(trial)[rung]
         competing = sorted([*_before(timeline, (bracket, rung), trial), mine], reverse=maximize)
         keep = promoted(len(competing), plan.reduction_factor)
-        return (
-            f"{head} (rung {rung}, bracket {bracket}): {mine:.4g} vs cut-off "
-            f"≈{competing[keep - 1]:.4g} (best {keep} of {len(competing)} go on)"
-        )
+        cutoff = competing[keep - 1]
+        return PruneReason(n, "hyperband", step, mine, rung, bracket, cutoff, len(competing), keep)
     if plan.pruner == "median":
         pick = max if maximize else min
         best = pick(v for s, v in trial.intermediate_values.items() if s <= step)
@@ -119,5 +195,5 @@ def _explain(
         if others:
             mid = len(others) // 2
             median = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
-            return f"{head}: best {best:.4g} vs median ≈{median:.4g} of {len(others)} trials"
-    return f"{head}: {value:.4g}"
+            return PruneReason(n, "median", step, best, cutoff=median, competing=len(others))
+    return PruneReason(n, "unknown", step, value)

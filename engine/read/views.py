@@ -30,7 +30,7 @@ from engine.read.plots import (
     chart_data,
     live_importance,
 )
-from engine.read.prunes import explain_prunes
+from engine.read.prunes import PruneReason, prune_reasons
 from engine.read.reader import SessionReader, TrialCache
 from engine.read.workers import WorkerRow, worker_rows
 from engine.records import SprintRecord
@@ -119,6 +119,8 @@ class TrialDetail:
     finished: datetime | None
     worker: int | None
     retry_of: int | None
+    #: Why it was pruned (None unless it was).
+    pruned: PruneReason | None = None
 
 
 @dataclass(frozen=True)
@@ -238,23 +240,29 @@ class Watch:
 
     def __init__(self, name: str, url: str) -> None:
         self.session = LiveSession.open_readonly(name, url)
-        self._prunes: dict[tuple[str, int], str] = {}
+        self._prunes: dict[tuple[str, int], PruneReason] = {}
         self._rows = PollMemo()
         self._importance = LiveImportance(self.session.spec)
         self._events: tuple[object, tuple[Event, ...]] | None = None
         self._chart: tuple[object, ChartData] | None = None
         self._pace: tuple[list[TrialRow], tuple[int, float | None]] | None = None
 
-    def _explain(
+    def _reasons(
         self, sprint: SprintRecord, trials: Sequence[FrozenTrial], numbers: set[int]
-    ) -> dict[int, str]:
-        """Prune explanations, each worked out once: a finished trial's never changes."""
+    ) -> dict[int, PruneReason]:
+        """Why trials were pruned, each worked out once: a finished trial's never changes."""
         study = sprint.study_name
         missing = {n for n in numbers if (study, n) not in self._prunes}
         if missing:
-            found = explain_prunes(trials, sprint.plan, study, self.session.maximize, missing)
-            self._prunes.update({(study, n): text for n, text in found.items()})
+            found = prune_reasons(trials, sprint.plan, study, self.session.maximize, missing)
+            self._prunes.update({(study, n): why for n, why in found.items()})
         return {n: self._prunes[(study, n)] for n in numbers if (study, n) in self._prunes}
+
+    def _explain(
+        self, sprint: SprintRecord, trials: Sequence[FrozenTrial], numbers: set[int]
+    ) -> dict[int, str]:
+        """The feed's words for prunes: the brief form, one line at 80 columns."""
+        return {n: why.brief for n, why in self._reasons(sprint, trials, numbers).items()}
 
     def dashboard(self, sprint: int | None = None) -> Dashboard:
         """The whole screen's data; ``sprint`` picks the shown sprint (default: the newest)."""
@@ -306,11 +314,13 @@ class Watch:
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         record = next(s for s in self.session.sprints() if s.number == sprint)
-        t = next(t for t in self.session.trials(record) if t.number == number)
+        trials = self.session.trials(record)
+        t = next(t for t in trials if t.number == number)
         handed_back = self.session.store.retried_numbers(record.study_name)
         state = "retried" if number in handed_back else t.state.name.lower()
         state = {"fail": "failed"}.get(state, state)
         attrs = dict(t.user_attrs)
+        pruned = self._reasons(record, trials, {number}) if state == "pruned" else {}
         return TrialDetail(
             sprint=sprint,
             number=number,
@@ -326,6 +336,7 @@ class Watch:
             finished=utc(t.datetime_complete) if t.datetime_complete else None,
             worker=attrs.get(WORKER),
             retry_of=attrs.get(RETRY_OF),
+            pruned=pruned.get(number),
         )
 
     def close(self) -> None:

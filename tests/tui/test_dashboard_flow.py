@@ -53,21 +53,31 @@ def test_filter_the_table_by_state_and_by_parameter(awaiting):
     run(flow)
 
 
-def test_sort_by_value_puts_the_best_first(awaiting):
+def _by_value(session) -> list[int]:
+    """Complete trials best (lowest: the session minimises) first, then the rest newest first."""
+    rows = trial_rows(session)
+    done = sorted((r for r in rows if r.state == "complete"), key=lambda r: r.value)
+    rest = sorted((r.number for r in rows if r.state != "complete"), reverse=True)
+    return [r.number for r in done] + rest
+
+
+def test_the_table_opens_by_value_best_first_and_s_still_sorts(awaiting):
     sd, session = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    by_value = _by_value(session)
+    done = sum(r.state == "complete" for r in trial_rows(session))
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await _dashboard(app, pilot)
-            await pilot.press("s", "s")  # # -> state -> value
             table = screen.query_one(TrialsTable)
-            assert table.sort_column == "value"
-            await pilot.press("S")  # ascending: the lowest (best, minimising) value first
-            best = min(
-                (r for r in trial_rows(session) if r.value is not None), key=lambda r: r.value
-            )
-            assert _shown_numbers(screen)[0] == best.number
+            assert (table.sort_column, table.sort_reverse) == ("value", False)
+            assert _shown_numbers(screen) == by_value
+            assert "sorted by value ↑ best first" in str(table.query_one("#trials-status").render())
+            await pilot.press("S")  # the worst value first; trials without one stay after
+            assert _shown_numbers(screen) == by_value[:done][::-1] + by_value[done:]
+            await pilot.press("s")
+            assert table.sort_column == "step"
 
     run(flow)
 
@@ -76,42 +86,43 @@ def test_a_long_sprint_shows_a_window_of_rows_that_filter_and_sort_move(awaiting
     sd, session = awaiting
     monkeypatch.setattr(TrialsTable, "max_shown", 5)
     rows = trial_rows(session)
-    valued = sorted((r for r in rows if r.value is not None), key=lambda r: r.value)
     pruned = sorted((r.number for r in rows if r.state == "pruned"), reverse=True)
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await _dashboard(app, pilot)
-            newest = sorted((r.number for r in rows), reverse=True)[:5]
-            assert _shown_numbers(screen) == newest  # by # descending, the newest first
+            assert _shown_numbers(screen) == _by_value(session)[:5]  # the best five
             status = str(screen.query_one("#trials-status").render())
             assert f"first 5 of {len(rows)} matching ({len(rows)} trials)" in status
             await pilot.press("slash")  # a filter narrows before the window
             await type_text(pilot, "state=pruned")
             await pilot.press("enter")
-            assert _shown_numbers(screen) == pruned[:5]
+            assert _shown_numbers(screen) == pruned[:5]  # no value: the newest first
             await pilot.press("slash", "escape")
-            await pilot.press("s", "s", "S")  # by value, ascending: the best five
-            assert _shown_numbers(screen) == [r.number for r in valued[:5]]
+            table = screen.query_one(TrialsTable)
+            while table.sort_column != "#":
+                await pilot.press("s")
+            await pilot.press("S")  # by #, descending: the newest five
+            assert _shown_numbers(screen) == sorted((r.number for r in rows), reverse=True)[:5]
 
     run(flow)
 
 
 def test_open_a_trial_and_go_back(awaiting):
     sd, session = awaiting
-    newest = max(r.number for r in trial_rows(session))
+    best = _by_value(session)[0]  # where the cursor starts
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
 
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await _dashboard(app, pilot)
-            await pilot.press("enter")  # the cursor starts on the newest trial
+            await pilot.press("enter")  # the cursor starts on the best trial
             await until(pilot, lambda: isinstance(app.screen, TrialScreen) and app.screen.detail)
             detail = app.screen.detail
-            assert (detail.sprint, detail.number) == (1, newest)
+            assert (detail.sprint, detail.number) == (1, best)
             text = str(app.screen.query_one("#trial-text").render())
-            assert f"trial {newest}" in text and "x = " in text and "opt = " in text
+            assert f"trial {best}" in text and "x = " in text and "opt = " in text
             await pilot.press("escape")
             assert isinstance(app.screen, DashboardScreen)
 
@@ -132,7 +143,7 @@ def test_sprints_tabs_help_and_sessions(awaiting):
             assert len(_shown_numbers(screen)) == 24
             await pilot.press("2")
             feed = str(screen.query_one("#events-text").render())
-            assert "accepted by ann@box" in feed and "pruned at step" in feed
+            assert "accepted by ann@box" in feed and "vs cut-off ≈" in feed
             await pilot.press("3", "v")
             assert screen.param == "opt"
             await pilot.press("question_mark")

@@ -25,9 +25,10 @@ from engine.gpu import NO_LIBRARY, GpuSample, GpuUnavailable
 from engine.read.views import Dashboard, TrialDetail
 from engine.read.workers import WorkerRow
 from tests.services import missing, needs
-from tests.tui.support import settle, until
+from tests.tui.support import settle, type_text, until
 from tui.app import create_app
 from tui.screens.campaign import CampaignScreen
+from tui.screens.columns import ColumnsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.proposal import ProposalScreen
 from tui.screens.trial import TrialScreen
@@ -172,6 +173,8 @@ def test_campaign_80x24(two_sprints, snap_compare):
 def test_campaign_120x40(two_sprints, snap_compare):
     sd, _ = two_sprints
     assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_campaign)
+
+
 # -- the workers tab ---------------------------------------------------------------------------
 LAPTOP = (
     WorkerRow(3, "laptop", 977, None, "alive", 1.0, GpuUnavailable(NO_LIBRARY), 1.0),
@@ -252,3 +255,65 @@ def test_workers_without_gpu_data_120x40(awaiting, snap_compare):
     sd, _ = awaiting
     app = _workers_app(sd, LAPTOP)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_workers_tab)
+
+
+async def _events(pilot, *keys: str) -> None:
+    await _loaded(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def test_events_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def events(pilot) -> None:
+        await _events(pilot, "2")
+
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=events)
+
+
+def test_events_of_one_kind_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+
+    async def prunes(pilot) -> None:
+        await _events(pilot, "e")  # prunes only
+
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=prunes)
+
+
+async def _pruned_trial(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "state=pruned")
+    await pilot.press("enter", "enter")  # the first pruned trial, the newest
+    await until(
+        pilot, lambda: isinstance(pilot.app.screen, TrialScreen) and pilot.app.screen.detail
+    )
+    await settle(pilot)
+
+
+def test_pruned_trial_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_pruned_trial)
+
+
+def test_pruned_trial_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_pruned_trial)
+
+
+async def _columns(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ColumnsScreen))
+    await settle(pilot)
+
+
+def test_column_picker_80x24(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(80, 24), run_before=_columns)
+
+
+def test_column_picker_120x40(awaiting, snap_compare):
+    sd, _ = awaiting
+    assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_columns)

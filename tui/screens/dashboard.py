@@ -33,6 +33,9 @@ class DashboardScreen(BaseScreen):
         Binding("v", "next_param", "Param", show=False),
         Binding("r", "poll", "Refresh", show=False),
         Binding("L", "sessions", "Sessions", show=False),
+        # The panes' own keys, from any tab: they show their pane first.
+        Binding("o", "columns", "Columns", show=False),
+        Binding("e", "event_kind", "Event kind", show=False),
     ]
 
     dashboard: reactive[Dashboard | None] = reactive(None, always_update=True)
@@ -95,6 +98,7 @@ class DashboardScreen(BaseScreen):
         if d is None:
             return
         table = self.query_one(TrialsTable)
+        table.maximize = d.view.direction == "maximize"
         rows = tuple(r for r in d.view.trials if r.sprint == d.shown)
         table.params = tuple(dict.fromkeys(p for r in rows for p in r.params))
         table.rows = rows
@@ -168,6 +172,14 @@ class DashboardScreen(BaseScreen):
         main = panes.get(tab, "#trials-data")
         self.set_focus(self.query_one(main))  # now, not after a refresh: the next key is for it
 
+    def action_columns(self) -> None:
+        self.action_tab("trials")
+        self.query_one(TrialsTable).action_pick_columns()
+
+    def action_event_kind(self) -> None:
+        self.action_tab("events")
+        self.query_one(EventFeed).action_next_kind()
+
     def action_next_param(self) -> None:
         d = self.dashboard
         names = list(d.charts.scatter) if d and d.charts else []
@@ -184,3 +196,7 @@ class DashboardScreen(BaseScreen):
     @on(TrialsTable.Selected)
     def _open_trial(self, message: TrialsTable.Selected) -> None:
         self.tui.open_trial(message.sprint, message.number)
+
+    @on(TrialsTable.PickColumns)
+    def _pick_columns(self, m: TrialsTable.PickColumns) -> None:
+        self.tui.pick_columns(m.columns, m.shown, m.notes, self.query_one(TrialsTable).picked)

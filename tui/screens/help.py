@@ -21,7 +21,10 @@ Dashboard
   p          review the waiting proposal (shown only while one waits)
   1 2 3 4    trials, events, charts, workers (host, GPU load and memory)
   /          filter the trials: words, or field=value, x<0.3, value>=1, state!=pruned
-  s  S       sort by the next column, reverse the order
+  s  S       sort by the next column, reverse the order (it opens by value, best first)
+  o          pick the table's columns: Space shows or hides one, Enter applies
+             (# always shows; a column the same on every row is left out unless picked)
+  e          events of one kind: all, prune, failure, retry, sprint, proposal, decision
   Enter      open the highlighted trial
   [  ]       show the previous / next sprint
   v          next parameter for "value vs parameter"
@@ -43,7 +46,7 @@ Proposal review
   r          load the newer proposal (once this one was decided elsewhere)
   Escape, q  leave; with edits, asks first
 
-Trial
+Trial (a pruned one says why: its rung or step, the cut-off, how many went on)
   f          fail it (running)      r          re-queue it (running or failed)
   c          enqueue an edited copy of its configuration
 

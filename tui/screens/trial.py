@@ -11,13 +11,35 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from engine import SprintoptError, TrialDetail
+from engine import PruneReason, SprintoptError, TrialDetail
 from tui import format as fmt
 from tui import parsing
 from tui.messages import ActionDone, EngineFailed, TrialLoaded
 from tui.screens.base import BaseScreen
 from tui.widgets.charts import TrialCurve
 from tui.widgets.prompt import PromptBar
+
+
+def pruned_lines(p: PruneReason) -> list[str]:
+    """Why it was pruned, in words: where it was cut, what it had to beat, how many went on."""
+    if p.step is None:
+        return ["before it reported any value"]
+    if p.value is None or p.value != p.value:  # nan
+        return [f"at step {p.step}: it reported nan, which never goes on"]
+    if p.rule == "hyperband":
+        return [
+            f"at step {p.step}, Hyperband rung {p.rung} (bracket {p.bracket}): "
+            f"its value {fmt.num(p.value, 6)}",
+            f"cut-off ≈{fmt.num(p.cutoff, 6)}: the best {p.went_on} of the {p.competing} "
+            "trials at that rung went on",
+        ]
+    if p.rule == "median":
+        return [
+            f"at step {p.step}: its best so far {fmt.num(p.value, 6)}",
+            f"vs the median ≈{fmt.num(p.cutoff, 6)} of the {p.competing} trials "
+            "finished before it at that step",
+        ]
+    return [f"at step {p.step}, at {fmt.num(p.value, 6)}: no finished trial to compare with"]
 
 
 def describe(d: TrialDetail) -> Text:
@@ -29,6 +51,12 @@ def describe(d: TrialDetail) -> Text:
     text.append(f" · worker {d.worker if d.worker is not None else '-'}")
     if d.retry_of is not None:
         text.append(f" · a retry of trial {d.retry_of}")
+    if d.pruned is not None:  # first: it is what an operator opens a pruned trial for
+        text.append("\n\nwhy it was pruned", "bold")
+        for line in pruned_lines(d.pruned):
+            text.append(f"\n  {line}")
+        if d.pruned.cutoff is not None:
+            text.append("\n  (≈: trials running at the time may also have competed)", "dim")
     text.append("\n\nparameters", "bold")
     for k, v in sorted(d.params.items()):
         text.append(f"\n  {k} = {fmt.num(v, 6)}")

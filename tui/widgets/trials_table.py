@@ -1,7 +1,9 @@
 """The live trial table: one row per trial of the shown sprint, sortable and filterable.
 
 Updates are incremental: when the shown rows keep their order only the changed cells are
-rewritten, so a poll of a long sprint costs little on the UI thread.
+rewritten, so a poll of a long sprint costs little on the UI thread. It opens sorted by value,
+best first; ``#`` stays in view when it scrolls sideways; a column that reads the same on every
+row (the fidelity, within a sprint) is left out unless the operator picks it (``o``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from tui import parsing
 from tui.widgets.plain import PlainTable
 
 FIXED = ("#", "state", "value", "step", "fidelity")
+#: Always shown, even when the same on every row: what a row is and how it did.
+CORE = ("#", "state", "value")
+#: The operator's departures from the default columns: (column, shown), sorted by column.
+ColumnChoice = tuple[tuple[str, bool], ...]
 
 
 def _fields(r: TrialRow) -> dict[str, Any]:
@@ -76,11 +82,30 @@ def _value(r: TrialRow, column: str) -> Any:
 
 
 def _sort_key(value: Any) -> tuple[int, float, str]:
-    if value is None:
-        return (2, 0.0, "")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (0, float(value), "")
     return (1, 0.0, str(value))
+
+
+def _missing(r: TrialRow, column: str) -> bool:
+    """Rows without a value in the column sort after the others, whichever way: by value,
+    only a complete trial has one (a pruned trial's last report is no result)."""
+    if column == "value":
+        return r.state != "complete" or r.value is None
+    return _value(r, column) is None
+
+
+def constant_columns(strings: Sequence[tuple[str, ...]], columns: Sequence[str]) -> set[str]:
+    """The columns (past :data:`CORE`) whose text is the same on every one of two or more rows."""
+    if len(strings) < 2:
+        return set()
+    first = strings[0]
+    same = [c not in CORE for c in columns]
+    for row in strings[1:]:
+        same = [keep and a == b for keep, a, b in zip(same, row, first, strict=True)]
+        if not any(same):
+            break
+    return {c for c, keep in zip(columns, same, strict=True) if keep}
 
 
 @dataclass(slots=True)
@@ -93,6 +118,7 @@ class _Shown:
     widths: tuple[int, ...]
     text: str  # what a plain word in the filter is looked for in
     made: tuple[Any, ...] | None = None
+    picked: tuple[tuple[int, ...], tuple[Any, ...]] | None = None  # (columns, their cells)
 
     @classmethod
     def of(cls, row: TrialRow, params: Sequence[str]) -> _Shown:
@@ -106,13 +132,22 @@ class _Shown:
             self.made = _cells(self.strings)
         return self.made
 
+    def pick(self, columns: tuple[int, ...]) -> tuple[Any, ...]:
+        """The cells of the shown columns, the same tuple while they stay the same."""
+        if self.picked is None or self.picked[0] != columns:
+            cells = self.cells
+            self.picked = columns, tuple(cells[i] for i in columns)
+        return self.picked[1]
+
 
 class TrialsTable(Vertical):
-    """Shows ``rows``; ``filter_text`` and the sort column narrow and order them."""
+    """Shows ``rows``; ``filter_text`` and the sort column narrow and order them;
+    ``column_choice`` holds the columns the operator showed or hid against the default."""
 
     BINDINGS = [
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("o", "pick_columns", "Columns"),
     ]
 
     #: At most this many rows are in the table at once, the first after filtering and sorting:
@@ -123,8 +158,12 @@ class TrialsTable(Vertical):
     rows: reactive[tuple[TrialRow, ...]] = reactive((), always_update=True)
     params: reactive[tuple[str, ...]] = reactive(())
     filter_text: reactive[str] = reactive("")
-    sort_column: reactive[str] = reactive("#")
-    sort_reverse: reactive[bool] = reactive(True)
+    sort_column: reactive[str] = reactive("value")
+    sort_reverse: reactive[bool] = reactive(False)
+    #: The session's direction: the value's best first, until the operator sorts otherwise.
+    maximize: reactive[bool] = reactive(False)
+    #: Columns shown (True) or hidden (False) by the operator, where that is not the default.
+    column_choice: reactive[ColumnChoice] = reactive(())
 
     @dataclass
     class Selected(Message):
@@ -133,6 +172,15 @@ class TrialsTable(Vertical):
         sprint: int
         number: int
 
+    @dataclass
+    class PickColumns(Message):
+        """The operator asked to pick the columns (o): the screen opens the list, and hands
+        what was picked to :meth:`TrialsTable.picked`."""
+
+        columns: tuple[str, ...]  # every column but "#", in order
+        shown: frozenset[str]
+        notes: dict[str, str]  # why a column is left out by default
+
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self._columns: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
@@ -140,9 +188,12 @@ class TrialsTable(Vertical):
         self._cells: list[tuple[Any, ...]] = []
         self._shown: dict[str, _Shown] = {}  # by row key; rebuilt when the columns change
         self._shown_params: tuple[str, ...] = ()
+        self._sorted_by_hand = False
+        self._constant: set[str] = set()  # the columns left out as the same on every row
 
     def compose(self) -> ComposeResult:
-        yield PlainTable(cursor_type="row", zebra_stripes=True, id="trials-data")
+        # "#" stays put when the table scrolls sideways: a row still says which trial it is.
+        yield PlainTable(cursor_type="row", zebra_stripes=True, fixed_columns=1, id="trials-data")
         yield Static("", id="trials-status", markup=False)
 
     def on_mount(self) -> None:
@@ -163,13 +214,44 @@ class TrialsTable(Vertical):
     def watch_sort_reverse(self) -> None:
         self._refresh()
 
+    def watch_column_choice(self) -> None:
+        self._refresh()
+
+    def watch_maximize(self, maximize: bool) -> None:
+        if not self._sorted_by_hand:
+            self.sort_reverse = maximize
+
     def action_sort_next(self) -> None:
+        self._sorted_by_hand = True
         columns = list(FIXED) + list(self.params)
         at = columns.index(self.sort_column) if self.sort_column in columns else -1
         self.sort_column = columns[(at + 1) % len(columns)]
 
     def action_sort_reverse(self) -> None:
+        self._sorted_by_hand = True
         self.sort_reverse = not self.sort_reverse
+
+    def action_pick_columns(self) -> None:
+        columns = FIXED[1:] + tuple(self.params)
+        notes = {c: "same on every row" for c in columns if c in self._constant}
+        self.post_message(self.PickColumns(columns, frozenset(self.shown_columns()), notes))
+
+    def picked(self, picked: frozenset[str] | None) -> None:
+        """Show the ``picked`` columns (None: leave them as they are)."""
+        if picked is None:
+            return
+        choice = dict(self.column_choice)
+        for column in FIXED[1:] + tuple(self.params):
+            wanted = column in picked
+            if wanted == (column not in self._constant):
+                choice.pop(column, None)  # the default again: it follows the rows from now on
+            else:
+                choice[column] = wanted
+        self.column_choice = tuple(sorted(choice.items()))
+
+    def shown_columns(self) -> tuple[str, ...]:
+        """The columns the table shows, in order."""
+        return self._columns[0]
 
     def _prepared(self) -> list[tuple[str, _Shown]]:
         """Every row with its cells, reusing those of rows unchanged since the last poll."""
@@ -196,8 +278,19 @@ class TrialsTable(Vertical):
         if terms:
             rows = [(k, s) for k, s in rows if parsing.matches(terms, _fields(s.row), s.text)]
         column = self.sort_column
-        return sorted(
-            rows, key=lambda ks: _sort_key(_value(ks[1].row, column)), reverse=self.sort_reverse
+        valued = [(k, s) for k, s in rows if not _missing(s.row, column)]
+        others = [(k, s) for k, s in rows if _missing(s.row, column)]
+        valued.sort(key=lambda ks: _sort_key(_value(ks[1].row, column)), reverse=self.sort_reverse)
+        others.sort(key=lambda ks: ks[1].row.number, reverse=True)  # the newest first
+        return valued + others
+
+    def _visible(self, everything: list[tuple[str, _Shown]]) -> tuple[int, ...]:
+        """Which columns show: the operator's choice, else all but those the same on every row."""
+        columns = FIXED + tuple(self.params)
+        self._constant = constant_columns([s.strings for _, s in everything], columns)
+        choice = dict(self.column_choice)
+        return tuple(
+            i for i, c in enumerate(columns) if c == "#" or choice.get(c, c not in self._constant)
         )
 
     def _refresh(self) -> None:
@@ -208,15 +301,14 @@ class TrialsTable(Vertical):
         matching = self._filter_and_sort(everything)
         rows = matching[: self.max_shown]
         keys = [k for k, _ in rows]
-        cells = [s.cells for _, s in rows]
-        columns = FIXED + tuple(self.params)
+        visible = self._visible(everything)
+        cells = [s.pick(visible) for _, s in rows]
+        every = FIXED + tuple(self.params)
+        columns = tuple(every[i] for i in visible)
         # Widths are set here, not measured by the table when idle, so a poll shows at once;
         # they cover every row, so a filter does not make the columns jump.
         widths = tuple(
-            max(w)
-            for w in zip(
-                (cell_len(c) for c in columns), *(s.widths for _, s in everything), strict=True
-            )
+            max([cell_len(every[i]), *(s.widths[i] for _, s in everything)]) for i in visible
         )
         if (columns, widths) != self._columns:
             table.clear(columns=True)
@@ -249,11 +341,15 @@ class TrialsTable(Vertical):
             head = f"first {shown} of {matching} matching ({len(self.rows)} trials)"
         else:
             head = f"{shown} of {len(self.rows)} trials"
-        text = f"{head} · sorted by {self.sort_column} {arrow} (s, S)"
+        text = f"{head} · sorted by {self.sort_column} {arrow}"
+        if self.sort_column == "value" and self.sort_reverse == self.maximize:
+            text += " best first"
+        text += " (s S)"
         if self.filter_text:
-            text += f" · filter: {self.filter_text} (/ to change)"
+            text += f" · filter: {self.filter_text} (/)"
         else:
-            text += " · / to filter"
+            text += " · / filter"
+        text += " · o columns"
         self.query_one("#trials-status", Static).update(text)
 
     @on(DataTable.RowSelected)
