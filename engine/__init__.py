@@ -50,6 +50,15 @@ if TYPE_CHECKING:
     from engine.plan_text import plan_diff, pruner_text
     from engine.processes import signal_workers, start_workers
     from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
+    from engine.read.chart_views import (
+        ChartViews,
+        ContourView,
+        EdfView,
+        HistoryView,
+        ParallelView,
+        SliceView,
+        TimelineView,
+    )
     from engine.read.events import Event
     from engine.read.export import to_csv, to_json, write_export
     from engine.read.model import SessionView, TrialRow, session_view, trial_rows
@@ -126,6 +135,15 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
     "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.chart_views": (
+        "ChartViews",
+        "ContourView",
+        "EdfView",
+        "HistoryView",
+        "ParallelView",
+        "SliceView",
+        "TimelineView",
+    ),
     "engine.read.events": ("Event",),
     "engine.read.plots": ("ChartData", "Curve"),
     "engine.read.export": ("to_csv", "to_json", "write_export"),
@@ -145,19 +163,24 @@ __all__ = [
     "CarryCounts",
     "CategoricalParam",
     "ChartData",
+    "ChartViews",
     "Choice",
+    "ContourView",
     "Curve",
     "Dashboard",
     "DecisionError",
     "DecisionRecord",
     "DropChoice",
     "EDIT_FLAGS",
+    "EdfView",
     "Edit",
     "EditEffect",
     "Event",
     "Evidence",
     "Freeze",
     "GatePart",
+    "HistoryView",
+    "ParallelView",
     "ParamChange",
     "Proposal",
     "ProposalPart",
@@ -180,6 +203,7 @@ __all__ = [
     "SetSampler",
     "SetTrials",
     "Settings",
+    "SliceView",
     "Space",
     "Spec",
     "SprintPart",
@@ -189,6 +213,7 @@ __all__ = [
     "StaleProposalError",
     "Standing",
     "StoreError",
+    "TimelineView",
     "TrialDetail",
     "TrialRow",
     "Unfreeze",

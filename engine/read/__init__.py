@@ -7,7 +7,8 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
-- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON.
+- :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON;
+- :mod:`~engine.read.chart_views` — the full-screen charts' data.
 
 Names load on first use, like the engine's front door.
 """
@@ -19,6 +20,15 @@ from typing import TYPE_CHECKING
 from engine import lazy_names
 
 if TYPE_CHECKING:
+    from engine.read.chart_views import (
+        ChartViews,
+        ContourView,
+        EdfView,
+        HistoryView,
+        ParallelView,
+        SliceView,
+        TimelineView,
+    )
     from engine.read.events import Event, session_events
     from engine.read.export import ExportError, to_csv, to_json, write_export
     from engine.read.model import SessionView, SprintView, TrialRow, session_view, trial_rows
@@ -48,6 +58,15 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "find_sessions",
     ),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.chart_views": (
+        "ChartViews",
+        "ContourView",
+        "EdfView",
+        "HistoryView",
+        "ParallelView",
+        "SliceView",
+        "TimelineView",
+    ),
     "engine.read.events": ("Event", "session_events"),
     "engine.read.progress": ("SessionProgress", "session_progress"),
     "engine.read.prunes": ("explain_prunes",),
@@ -56,18 +75,25 @@ _WHERE: dict[str, tuple[str, ...]] = {
 }
 __all__ = [
     "ChartData",
+    "ChartViews",
+    "ContourView",
     "Curve",
     "Dashboard",
+    "EdfView",
     "EditEffect",
     "Event",
     "ExportError",
+    "HistoryView",
     "LiveSession",
+    "ParallelView",
     "ProposalView",
     "SessionProgress",
     "SessionReader",
     "SessionSummary",
     "SessionView",
+    "SliceView",
     "SprintView",
+    "TimelineView",
     "TrialDetail",
     "TrialRow",
     "Watch",

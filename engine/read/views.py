@@ -21,6 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
 from engine.faults import describe, is_storage_fault
+from engine.read.chart_views import ChartViews, chart_views
 from engine.read.events import Event, session_events, utc
 from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
 from engine.read.plots import (
@@ -298,6 +299,21 @@ class Watch:
             data = chart_data(sprint.number, trials, sprint.plan, self.session.maximize, importance)
             self._chart = key, data
         return self._chart[1]
+
+    def chart_views(
+        self, sprint: int | None = None, pair: tuple[str, str] | None = None
+    ) -> ChartViews | None:
+        """The full-screen charts of ``sprint`` (default: the newest); None before any ran."""
+        with self.session.one_read():
+            records = [s for s in self.session.sprints() if s.state != SprintState.SETUP]
+            record = next(
+                (s for s in records if s.number == sprint), records[-1] if records else None
+            )
+            if record is None:
+                return None
+            trials = self.session.trials(record)
+            # Optuna stamps trials in local time, naive: a running bar ends at that clock's now.
+            return chart_views(record.number, trials, self.session.maximize, datetime.now(), pair)
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         record = next(s for s in self.session.sprints() if s.number == sprint)
