@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from engine import SessionSummary, find_sessions
 from tui.format import where
 from tui.messages import DashboardLoaded
+from tui.screens.chart import ChartScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -151,6 +152,9 @@ class SprintoptApp(App[None]):
 
     def open_sessions(self) -> None:
         self.push_screen(SessionsScreen())
+
+    def open_charts(self, sprint: int | None) -> None:
+        self.push_screen(ChartScreen(sprint))
 
     def confirm(self, question: str, then: Callable[[], object]) -> None:
         # Textual runs ``answered`` on the screen that asked (the one handling the key).

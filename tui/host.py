@@ -51,6 +51,9 @@ class Host(Protocol):
     def open_trial(self, sprint: int, number: int) -> None:
         """Show one trial's detail."""
 
+    def open_charts(self, sprint: int | None) -> None:
+        """Show the full-screen charts of ``sprint`` (None: the newest)."""
+
     def open_sessions(self) -> None:
         """Show the sessions found, over the current screen."""
 

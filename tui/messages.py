@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from engine import Dashboard, DecisionRecord, ProposalView, SessionSummary, Standing, TrialDetail
+from engine import (
+    ChartViews,
+    Dashboard,
+    DecisionRecord,
+    ProposalView,
+    SessionSummary,
+    Standing,
+    TrialDetail,
+)
 
 
 @dataclass
@@ -17,6 +25,16 @@ class DashboardLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DashboardLoaded)
+
+
+@dataclass
+class ChartsLoaded(Message):
+    """The full-screen charts' data of one sprint (None: no sprint ran yet)."""
+
+    views: ChartViews | None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChartsLoaded)
 
 
 @dataclass

@@ -28,6 +28,7 @@ class DashboardScreen(BaseScreen):
         Binding("2", "tab('events')", "Events", show=False),
         Binding("3", "tab('charts')", "Charts", show=False),
         Binding("v", "next_param", "Param", show=False),
+        Binding("g", "charts", "Plots"),
         Binding("r", "poll", "Refresh", show=False),
         Binding("L", "sessions", "Sessions", show=False),
     ]
@@ -167,6 +168,10 @@ class DashboardScreen(BaseScreen):
         if names:
             at = names.index(self.param) if self.param in names else -1
             self.param = names[(at + 1) % len(names)]
+
+    def action_charts(self) -> None:
+        shown = self.dashboard.shown if self.dashboard is not None else None
+        self.tui.open_charts(self.sprint if self.sprint is not None else shown)
 
     def action_sessions(self) -> None:
         self.tui.open_sessions()

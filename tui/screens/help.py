@@ -25,7 +25,18 @@ Dashboard
   Enter      open the highlighted trial
   [  ]       show the previous / next sprint
   v          next parameter for "value vs parameter"
+  g          plots: one chart of the sprint full screen
   r          refresh now            L          list sessions
+
+Plots (g)
+  1 … 6      history, slice, parallel coordinates, contour, EDF, timeline
+  → ←  Tab   next / previous chart
+  v          slice: next parameter  x  y       contour: next parameter across / up
+  l          log or linear value axis (history, slice, EDF); a log axis is chosen
+             by itself where the values span two orders of magnitude or more
+  Escape, q  back to the dashboard
+  Pruned trials show at their last reported value (x), running ones too (•);
+  the timeline marks each worker's trials: █ complete  x pruned  ! failed  ▸ running
 
 Proposal review
   ↑ ↓        pick a parameter       Space      undo / redo the proposal's change to it
