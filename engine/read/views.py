@@ -21,7 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
 from engine.faults import describe, is_storage_fault
-from engine.read.chart_views import ChartViews, chart_views
+from engine.read.chart_views import ChartViews, ChartViewsMemo
 from engine.read.events import Event, session_events, utc
 from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
 from engine.read.plots import (
@@ -241,6 +241,7 @@ class Watch:
         self._importance = LiveImportance(self.session.spec)
         self._events: tuple[object, tuple[Event, ...]] | None = None
         self._chart: tuple[object, ChartData] | None = None
+        self._chart_views = ChartViewsMemo()
         self._pace: tuple[list[TrialRow], tuple[int, float | None]] | None = None
 
     def _explain(
@@ -313,7 +314,10 @@ class Watch:
                 return None
             trials = self.session.trials(record)
             # Optuna stamps trials in local time, naive: a running bar ends at that clock's now.
-            return chart_views(record.number, trials, self.session.maximize, datetime.now(), pair)
+            version = self.session.cache(record).version
+            return self._chart_views.of(
+                record.number, version, trials, self.session.maximize, datetime.now(), pair
+            )
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         record = next(s for s in self.session.sprints() if s.number == sprint)

@@ -13,6 +13,7 @@ from engine.read.chart_views import (
     Axis,
     Bar,
     Cell,
+    ChartViewsMemo,
     Line,
     Point,
     chart_views,
@@ -218,3 +219,18 @@ def test_the_contour_pair_defaults_to_the_first_two_parameters(pair):
     c = chart_views(0, trials, maximize=False, now=T0, pair=pair).contour
     assert c is not None
     assert (c.x.name, c.y.name) == (pair if pair == ("opt", "x") else ("x", "opt"))
+
+
+def test_the_memo_works_the_charts_out_again_only_when_the_trials_or_the_pair_changed():
+    memo = ChartViewsMemo()
+    done = [trial(0, value=1.0, opt="adam", start=0, end=4)]
+    first = memo.of(1, 7, done, False, T0)
+    assert memo.of(1, 7, done, False, T0 + timedelta(seconds=60)) is first
+    assert memo.of(1, 8, done, False, T0) is not first  # a new version of the trials
+    assert memo.of(1, 8, done, False, T0, ("opt", "x")).contour.x.name == "opt"
+    # With a trial running, its bar grows with the clock while nothing else is worked out.
+    running = [*done, trial(1, TrialState.RUNNING, opt="sgd", start=5)]
+    at_10 = memo.of(1, 9, running, False, T0 + timedelta(seconds=10))
+    at_20 = memo.of(1, 9, running, False, T0 + timedelta(seconds=20))
+    assert at_10.timeline.bars[-1].end == 10.0 and at_20.timeline.bars[-1].end == 20.0
+    assert at_20.history is at_10.history
