@@ -127,7 +127,7 @@ def test_each_chart_builds_the_same_picture_twice_on_any_axis(kind, log):
     """A widget builds its figure at every render: a log axis must not be applied twice
     (plotext's own log scale logs the data in place at each build)."""
     trials = [
-        create_trial(value=10.0**i, params={"x": (i + 2) / 4}, distributions={"x": X}, user_attrs={})
+        create_trial(value=10.0**i, params={"x": (i + 2) / 4}, distributions={"x": X})
         for i in range(-2, 3)
     ]
     for i, t in enumerate(trials):

@@ -35,7 +35,7 @@ Plots (g)
   l          log or linear value axis (history, slice, EDF); a log axis is chosen
              by itself where the values span two orders of magnitude or more
   Escape, q  back to the dashboard
-  Pruned trials show at their last reported value (x), running ones too (•);
+  Points: • complete  x pruned (at its last reported value)  ▸ running;
   the timeline marks each worker's trials: █ complete  x pruned  ! failed  ▸ running
 
 Proposal review

@@ -170,7 +170,9 @@ KINDS: tuple[tuple[str, str], ...] = (
 #: Contour shades and parallel-coordinates colours, best first: told apart without colour too.
 SHADES = ("█", "▓", "▒", "░", "·")
 LEVEL_COLORS = ("green", "cyan", "yellow", "orange", "gray")
-BAR_MARKERS = {"complete": "█", "pruned": "x", "failed": "!", "running": "▸"}
+#: Points of a scatter (braille dots, as curves use, are too small to see alone) and bars.
+POINT_MARKERS = {"complete": "•", "pruned": "x", "failed": "!", "running": "▸"}
+BAR_MARKERS = {**POINT_MARKERS, "complete": "█"}
 
 
 def _short(name: str, width: int = 10) -> str:
@@ -178,11 +180,14 @@ def _short(name: str, width: int = 10) -> str:
 
 
 def _decades(plt: Any, which: str, lows: float, highs: float) -> None:
-    """Ticks at the powers of ten (in log10 units) from ``lows`` to ``highs``, at most six."""
-    lo, hi = math.floor(lows), math.ceil(highs)
+    """Ticks (in log10 units) at the powers of ten between ``lows`` and ``highs``, at most six;
+    none outside the data, where plotext would print them over the other axis's labels."""
+    lo, hi = math.ceil(lows), math.floor(highs)
     step = max(1, math.ceil((hi - lo + 1) / 6))
-    at = list(range(lo, hi + 1, step))
-    (plt.xticks if which == "x" else plt.yticks)(at, [f"{10.0**k:g}" for k in at])
+    at: list[float] = list(range(lo, hi + 1, step))
+    if len(at) < 2:
+        at = [lows, highs]
+    (plt.xticks if which == "x" else plt.yticks)(at, [f"{10.0**k:.3g}" for k in at])
 
 
 def _axis_values(plt: Any, which: str, log: bool, values: Sequence[float]) -> tuple[Any, str]:
@@ -212,7 +217,7 @@ def _by_state(
             plt.scatter(
                 [fx(p.x) for p in mine],
                 [fy(p.y) for p in mine],
-                marker=MARKERS[state],
+                marker=POINT_MARKERS[state],
                 color=COLORS[state],
                 label=f"{state} ({count})",
             )
