@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
@@ -234,3 +235,16 @@ def test_the_memo_works_the_charts_out_again_only_when_the_trials_or_the_pair_ch
     at_20 = memo.of(1, 9, running, False, T0 + timedelta(seconds=20))
     assert at_10.timeline.bars[-1].end == 10.0 and at_20.timeline.bars[-1].end == 20.0
     assert at_20.history is at_10.history
+
+
+def test_the_dashboards_charts_ask_for_a_log_axis_where_their_values_span_orders():
+    from types import SimpleNamespace
+
+    from engine.read.plots import chart_data
+
+    plan: Any = SimpleNamespace(space=SimpleNamespace(names=("x",)))
+    no_importance = ((), "")
+    wide = [trial(0, value=5.0), trial(1, TrialState.PRUNED, steps={1: 0.01})]
+    assert chart_data(1, wide, plan, False, no_importance).log_y
+    narrow = [trial(0, value=5.0), trial(1, TrialState.PRUNED, steps={1: 0.5})]
+    assert not chart_data(1, narrow, plan, False, no_importance).log_y

@@ -66,7 +66,7 @@ class ImportanceChart(Chart):
 
 class BestChart(Chart):
     def part(self, data: ChartData) -> Any:
-        return data.best_so_far
+        return data.best_so_far, data.log_y
 
     def draw(self, data: ChartData) -> None:
         if not data.best_so_far:
@@ -74,28 +74,33 @@ class BestChart(Chart):
             return
         x = [n for n, _ in data.best_so_far]
         y = [v for _, v in data.best_so_far]
-        self.plt.plot(x, y, marker="braille")
-        self.plt.title(f"best value so far (sprint {data.sprint})")
+        fy, note = _axis_values(self.plt, "y", data.log_y, y)
+        self.plt.plot(x, [fy(v) for v in y], marker="braille")
+        self.plt.title(f"best value so far (sprint {data.sprint}){note}")
         self.plt.xlabel("trial")
 
 
 class CurvesChart(Chart):
     def part(self, data: ChartData) -> Any:
-        return data.curves
+        return data.curves, data.log_y
 
     def draw(self, data: ChartData) -> None:
         curves: tuple[Curve, ...] = data.curves
         if not curves:
             self.plt.title("learning curves: nothing reported yet")
             return
+        values = [v for c in curves for v in c.values]
+        fy, note = _axis_values(self.plt, "y", data.log_y, values)
         for c in curves:
             self.plt.plot(
                 list(c.steps),
-                list(c.values),
+                [fy(v) for v in c.values],
                 marker=MARKERS.get(c.state),
                 color=COLORS.get(c.state),
             )
-        self.plt.title("curves: ⠿ complete, x pruned")
+        running = sum(c.state == "running" for c in curves)
+        key = f", • {running} running" if running else ""
+        self.plt.title(f"curves: ⠿ complete, x pruned{key}{note}")
         self.plt.xlabel("step")
 
 
