@@ -16,6 +16,7 @@ from tests.tui.support import run, until
 from tui.app import create_app
 from tui.screens.chart import ChartScreen
 from tui.screens.dashboard import DashboardScreen
+from tui.source import EngineSource
 from tui.widgets.charts import KINDS, ViewChart, draw_view
 
 X = FloatDistribution(0.0, 1.0)
@@ -138,3 +139,28 @@ def test_each_chart_builds_the_same_picture_twice_on_any_axis(kind, log):
     draw_view(plt, views, kind, "x", log, (80, 22))
     first = plt.build()
     assert plt.build() == first
+
+
+class _NoSprintSource(EngineSource):
+    """A session whose sprints have not started: no charts to show yet."""
+
+    def chart_views(self, sprint=None, pair=None):
+        return None
+
+
+def test_before_any_sprint_ran_the_screen_says_so_and_its_keys_do_nothing(awaiting):
+    sd, _ = awaiting
+    app = create_app(source=_NoSprintSource(sd.name, sd.url), poll_seconds=30)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await pilot.press("g")
+            await until(pilot, lambda: isinstance(app.screen, ChartScreen) and app.screen._read)
+            screen = app.screen
+            assert "no sprint ran yet" in str(screen.query_one("#chart-tabs").render())
+            await pilot.press("2", "v", "4", "x", "y", "1", "l")
+            assert screen.views is None and screen.kind == "history"
+            assert "waiting for data" in _drawn(screen)
+
+    run(flow)

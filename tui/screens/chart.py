@@ -43,6 +43,7 @@ class ChartScreen(BaseScreen):
         self.sprint = sprint
         self.pair: tuple[str, str] | None = None  # the contour's (x, y); None: the first two
         self._busy = False
+        self._read = False  # a poll came back (with no sprint to show, views stays None)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-tabs", markup=False)
@@ -76,6 +77,7 @@ class ChartScreen(BaseScreen):
     @on(ChartsLoaded)
     def _loaded(self, message: ChartsLoaded) -> None:
         self._busy = False
+        self._read = True
         v = message.views
         asked = self.pair
         if v is not None and v.contour is not None and asked and set(asked) <= set(v.params):
@@ -105,7 +107,7 @@ class ChartScreen(BaseScreen):
             for i, (kind, title) in enumerate(KINDS)
         )
         v = self.views
-        where = f"sprint {v.sprint}" if v is not None else "loading…"
+        where = f"sprint {v.sprint}" if v else "no sprint ran yet" if self._read else "loading…"
         self.query_one("#chart-tabs", Static).update(f"{tabs}   {where}")
 
     # -- keys ------------------------------------------------------------------------------
