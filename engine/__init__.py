@@ -51,6 +51,15 @@ if TYPE_CHECKING:
     from engine.plan_text import plan_diff, pruner_text
     from engine.processes import signal_workers, start_workers
     from engine.proposal import CarryCounts, Evidence, ParamChange, Proposal
+    from engine.read.chart_views import (
+        ChartViews,
+        ContourView,
+        EdfView,
+        HistoryView,
+        ParallelView,
+        SliceView,
+        TimelineView,
+    )
     from engine.read.cross_sprint import CrossSprint, read_cross_sprint
     from engine.read.events import Event, EventKind
     from engine.read.export import to_csv, to_json, write_export
@@ -131,6 +140,15 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
     "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.chart_views": (
+        "ChartViews",
+        "ContourView",
+        "EdfView",
+        "HistoryView",
+        "ParallelView",
+        "SliceView",
+        "TimelineView",
+    ),
     "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
     "engine.read.events": ("Event", "EventKind"),
     "engine.read.plots": ("ChartData", "Curve"),
@@ -153,7 +171,9 @@ __all__ = [
     "CarryCounts",
     "CategoricalParam",
     "ChartData",
+    "ChartViews",
     "Choice",
+    "ContourView",
     "CrossSprint",
     "Curve",
     "Dashboard",
@@ -161,6 +181,7 @@ __all__ = [
     "DecisionRecord",
     "DropChoice",
     "EDIT_FLAGS",
+    "EdfView",
     "Edit",
     "EditEffect",
     "Event",
@@ -170,6 +191,8 @@ __all__ = [
     "GatePart",
     "GpuSample",
     "GpuUnavailable",
+    "HistoryView",
+    "ParallelView",
     "ParamChange",
     "Proposal",
     "ProposalPart",
@@ -193,6 +216,7 @@ __all__ = [
     "SetSampler",
     "SetTrials",
     "Settings",
+    "SliceView",
     "Space",
     "Spec",
     "SprintPart",
@@ -202,6 +226,7 @@ __all__ = [
     "StaleProposalError",
     "Standing",
     "StoreError",
+    "TimelineView",
     "TrialDetail",
     "TrialRow",
     "Unfreeze",

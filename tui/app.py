@@ -22,6 +22,7 @@ from engine import SessionSummary, find_sessions
 from tui.format import where
 from tui.messages import DashboardLoaded
 from tui.screens.campaign import CampaignScreen
+from tui.screens.chart import ChartScreen
 from tui.screens.columns import ColumnsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -156,6 +157,9 @@ class SprintoptApp(App[None]):
 
     def open_sessions(self) -> None:
         self.push_screen(SessionsScreen())
+
+    def open_charts(self, sprint: int | None) -> None:
+        self.push_screen(ChartScreen(sprint))
 
     def confirm(self, question: str, then: Callable[[], object]) -> None:
         # Textual runs ``answered`` on the screen that asked (the one handling the key).

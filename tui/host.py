@@ -54,6 +54,9 @@ class Host(Protocol):
     def open_campaign(self) -> None:
         """Show the sprints side by side: gates, best per fidelity, spaces."""
 
+    def open_charts(self, sprint: int | None) -> None:
+        """Show the full-screen charts of ``sprint`` (None: the newest)."""
+
     def open_sessions(self) -> None:
         """Show the sessions found, over the current screen."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from engine import (
+    ChartViews,
     CrossSprint,
     Dashboard,
     DecisionRecord,
@@ -25,6 +26,16 @@ class DashboardLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DashboardLoaded)
+
+
+@dataclass
+class ChartsLoaded(Message):
+    """The full-screen charts' data of one sprint (None: no sprint ran yet)."""
+
+    views: ChartViews | None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChartsLoaded)
 
 
 @dataclass

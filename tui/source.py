@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import (
     Action,
+    ChartViews,
     CrossSprint,
     Dashboard,
     DecisionRecord,
@@ -37,6 +38,9 @@ class Source(Protocol):
 
     def dashboard(self, sprint: int | None = None) -> Dashboard: ...
     def trial(self, sprint: int, number: int) -> TrialDetail: ...
+    def chart_views(
+        self, sprint: int | None = None, pair: tuple[str, str] | None = None
+    ) -> ChartViews | None: ...
     def proposal(self) -> ProposalView | None: ...
     def campaign(self) -> CrossSprint: ...
     def standing(self, after_sprint: int) -> Standing: ...
@@ -73,6 +77,11 @@ class EngineSource:
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         return self.watch.trial(sprint, number)
+
+    def chart_views(
+        self, sprint: int | None = None, pair: tuple[str, str] | None = None
+    ) -> ChartViews | None:
+        return self.watch.chart_views(sprint, pair)
 
     def proposal(self) -> ProposalView | None:
         return proposal_view(self.watch.session)

@@ -10,6 +10,7 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.cross_sprint` — the sprints side by side: gates, best per fidelity, spaces;
 - :mod:`~engine.read.plots` — chart data; :mod:`~engine.read.export` — CSV and JSON;
 - :mod:`~engine.read.workers` — the workers that have not left, with their GPUs.
+- :mod:`~engine.read.chart_views` — the full-screen charts' data.
 
 Names load on first use, like the engine's front door.
 """
@@ -21,6 +22,15 @@ from typing import TYPE_CHECKING
 from engine import lazy_names
 
 if TYPE_CHECKING:
+    from engine.read.chart_views import (
+        ChartViews,
+        ContourView,
+        EdfView,
+        HistoryView,
+        ParallelView,
+        SliceView,
+        TimelineView,
+    )
     from engine.read.cross_sprint import CrossSprint, read_cross_sprint
     from engine.read.events import Event, session_events
     from engine.read.export import ExportError, to_csv, to_json, write_export
@@ -52,6 +62,15 @@ _WHERE: dict[str, tuple[str, ...]] = {
         "find_sessions",
     ),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
+    "engine.read.chart_views": (
+        "ChartViews",
+        "ContourView",
+        "EdfView",
+        "HistoryView",
+        "ParallelView",
+        "SliceView",
+        "TimelineView",
+    ),
     "engine.read.events": ("Event", "session_events"),
     "engine.read.cross_sprint": ("CrossSprint", "read_cross_sprint"),
     "engine.read.progress": ("SessionProgress", "session_progress"),
@@ -62,20 +81,27 @@ _WHERE: dict[str, tuple[str, ...]] = {
 }
 __all__ = [
     "ChartData",
+    "ChartViews",
+    "ContourView",
     "CrossSprint",
     "Curve",
     "Dashboard",
+    "EdfView",
     "EditEffect",
     "Event",
     "ExportError",
+    "HistoryView",
     "LiveSession",
+    "ParallelView",
     "ProposalView",
     "PruneReason",
     "SessionProgress",
     "SessionReader",
     "SessionSummary",
     "SessionView",
+    "SliceView",
     "SprintView",
+    "TimelineView",
     "TrialDetail",
     "TrialRow",
     "Watch",

@@ -13,6 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import top_k_size
 from engine.attrs import OVER_BUDGET
+from engine.read.chart_views import wants_log
 from engine.spec import Spec
 from engine.sprint import SprintPlan
 
@@ -36,6 +37,9 @@ class ChartData:
     best_so_far: tuple[tuple[int, float], ...]
     curves: tuple[Curve, ...]
     scatter: dict[str, tuple[tuple[Any, float], ...]]
+    #: Whether the best-so-far and the curves are drawn on a log value axis (their values are
+    #: positive and span two orders of magnitude or more; see :func:`wants_log`).
+    log_y: bool = False
 
 
 def _finite(value: float | None) -> bool:
@@ -134,11 +138,14 @@ def chart_data(
     importance: tuple[tuple[tuple[str, float], ...], str],
 ) -> ChartData:
     shown = [t for t in trials if not t.user_attrs.get(OVER_BUDGET)]
+    best, curves = best_so_far(shown, maximize), learning_curves(shown)
+    values = [v for _, v in best] + [v for c in curves for v in c.values]
     return ChartData(
         sprint=number,
         importance=importance[0],
         importance_title=importance[1],
-        best_so_far=best_so_far(shown, maximize),
-        curves=learning_curves(shown),
+        best_so_far=best,
+        curves=curves,
         scatter=value_against(shown, plan.space.names),
+        log_y=wants_log(values),
     )

@@ -21,6 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.errors import NoSessionsError, SprintoptError
 from engine.faults import describe, is_storage_fault
+from engine.read.chart_views import ChartViews, ChartViewsMemo
 from engine.read.events import Event, session_events, utc
 from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
 from engine.read.plots import (
@@ -245,6 +246,7 @@ class Watch:
         self._importance = LiveImportance(self.session.spec)
         self._events: tuple[object, tuple[Event, ...]] | None = None
         self._chart: tuple[object, ChartData] | None = None
+        self._chart_views = ChartViewsMemo()
         self._pace: tuple[list[TrialRow], tuple[int, float | None]] | None = None
 
     def _reasons(
@@ -311,6 +313,24 @@ class Watch:
             data = chart_data(sprint.number, trials, sprint.plan, self.session.maximize, importance)
             self._chart = key, data
         return self._chart[1]
+
+    def chart_views(
+        self, sprint: int | None = None, pair: tuple[str, str] | None = None
+    ) -> ChartViews | None:
+        """The full-screen charts of ``sprint`` (default: the newest); None before any ran."""
+        with self.session.one_read():
+            records = [s for s in self.session.sprints() if s.state != SprintState.SETUP]
+            record = next(
+                (s for s in records if s.number == sprint), records[-1] if records else None
+            )
+            if record is None:
+                return None
+            trials = self.session.trials(record)
+            # Optuna stamps trials in local time, naive: a running bar ends at that clock's now.
+            version = self.session.cache(record).version
+            return self._chart_views.of(
+                record.number, version, trials, self.session.maximize, datetime.now(), pair
+            )
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         record = next(s for s in self.session.sprints() if s.number == sprint)

@@ -22,17 +22,20 @@ from pathlib import Path
 import pytest
 
 from engine.gpu import NO_LIBRARY, GpuSample, GpuUnavailable
+from engine.read.chart_views import ChartViews
 from engine.read.views import Dashboard, TrialDetail
 from engine.read.workers import WorkerRow
 from tests.services import missing, needs
 from tests.tui.support import settle, type_text, until
 from tui.app import create_app
 from tui.screens.campaign import CampaignScreen
+from tui.screens.chart import ChartScreen
 from tui.screens.columns import ColumnsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.proposal import ProposalScreen
 from tui.screens.trial import TrialScreen
 from tui.source import EngineSource
+from tui.widgets.charts import KINDS
 
 if importlib.util.find_spec("pytest_textual_snapshot") is None:  # a dev dependency
     pytestmark = needs(False, "pytest-textual-snapshot", "pip install -e '.[dev]'")
@@ -82,6 +85,20 @@ class PinnedSource(EngineSource):
         view = replace(d.view, workers_alive=2, progress=whole)
         progress = replace(d.progress, per_trial=12.5, eta=None)
         return replace(d, view=view, events=events, progress=progress)
+
+    def chart_views(
+        self, sprint: int | None = None, pair: tuple[str, str] | None = None
+    ) -> ChartViews | None:
+        v = super().chart_views(sprint, pair)
+        if v is None:
+            return None
+        # Each bar keeps its worker and state; its times are made up from its place.
+        bars = tuple(
+            replace(b, start=7.0 * i, end=7.0 * i + (3.0 if b.state == "pruned" else 12.0))
+            for i, b in enumerate(v.timeline.bars)
+        )
+        span = max((b.end for b in bars), default=0.0)
+        return replace(v, timeline=replace(v.timeline, bars=bars, span=span))
 
     def trial(self, sprint: int, number: int) -> TrialDetail:
         return replace(
@@ -317,3 +334,20 @@ def test_column_picker_80x24(awaiting, snap_compare):
 def test_column_picker_120x40(awaiting, snap_compare):
     sd, _ = awaiting
     assert snap_compare(_app(sd), terminal_size=(120, 40), run_before=_columns)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("key,kind", [(str(i + 1), k) for i, (k, _) in enumerate(KINDS)])
+def test_full_screen_chart(awaiting, snap_compare, key, kind, size):
+    sd, _ = awaiting
+
+    async def chart(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("g")
+        await until(
+            pilot, lambda: isinstance(pilot.app.screen, ChartScreen) and pilot.app.screen.views
+        )
+        await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(_app(sd), terminal_size=size, run_before=chart)

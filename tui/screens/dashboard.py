@@ -18,19 +18,23 @@ from tui.widgets.prompt import PromptBar
 from tui.widgets.trials_table import TrialsTable
 from tui.widgets.workers_pane import WorkersPane
 
+SPRINT = Binding.Group("Sprint", compact=True)
+
 
 class DashboardScreen(BaseScreen):
     BINDINGS = [
         Binding("p", "review", "Proposal"),
         Binding("c", "campaign", "Campaign"),
         Binding("slash", "filter", "Filter"),
-        Binding("left_square_bracket", "sprint(-1)", "Prev sprint", key_display="["),
-        Binding("right_square_bracket", "sprint(1)", "Next sprint", key_display="]"),
+        # One footer entry, "[] Sprint": at 80 columns the footer has no room for two.
+        Binding("left_square_bracket", "sprint(-1)", "Prev sprint", key_display="[", group=SPRINT),
+        Binding("right_square_bracket", "sprint(1)", "Next sprint", key_display="]", group=SPRINT),
         Binding("1", "tab('trials')", "Trials", show=False),
         Binding("2", "tab('events')", "Events", show=False),
         Binding("3", "tab('charts')", "Charts", show=False),
         Binding("4", "tab('workers')", "Workers", show=False),
         Binding("v", "next_param", "Param", show=False),
+        Binding("g", "charts", "Plots"),
         Binding("r", "poll", "Refresh", show=False),
         Binding("L", "sessions", "Sessions", show=False),
         # The panes' own keys, from any tab: they show their pane first.
@@ -189,6 +193,10 @@ class DashboardScreen(BaseScreen):
 
     def action_campaign(self) -> None:
         self.tui.open_campaign()
+
+    def action_charts(self) -> None:
+        shown = self.dashboard.shown if self.dashboard is not None else None
+        self.tui.open_charts(self.sprint if self.sprint is not None else shown)
 
     def action_sessions(self) -> None:
         self.tui.open_sessions()

@@ -29,12 +29,24 @@ Dashboard
   [  ]       show the previous / next sprint
   v          next parameter for "value vs parameter"
   c          the campaign: every sprint side by side
+  g          plots: one chart of the sprint full screen
   r          refresh now            L          list sessions
 
 Campaign
   [  ]       show the previous / next sprint's gate (its rank-vs-rank chart)
   ↑ ↓        scroll: best per fidelity, how the best moved, each sprint's space
   r          refresh now            Escape, q  back to the dashboard
+
+
+Plots (g)
+  1 … 6      history, slice, parallel coordinates, contour, EDF, timeline
+  → ←  Tab   next / previous chart
+  v          slice: next parameter  x  y       contour: next parameter across / up
+  l          log or linear value axis (history, slice, EDF); a log axis is chosen
+             by itself where the values span two orders of magnitude or more
+  Escape, q  back to the dashboard
+  Points: • complete  x pruned (at its last reported value)  ▸ running;
+  the timeline marks each worker's trials: █ complete  x pruned  ! failed  ▸ running
 
 Proposal review
   ↑ ↓        pick a parameter       Space      undo / redo the proposal's change to it
