@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,15 +25,19 @@ def awaiting_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def awaiting(awaiting_template, tmp_path):
-    """A fresh copy of the awaiting session for one test: (its directory, a session handle)."""
-    path = tmp_path / "awaiting"
-    shutil.copytree(awaiting_template, path)
+def _fresh_copy(template: Path, path: Path):
+    """A copy of a template session for one test: (its directory, a session handle)."""
+    shutil.copytree(template, path)
     sd = SessionDir(path, "t")
     session = Session.open(sd.name, sd.url)
     yield sd, session
     session.store.close()
+
+
+@pytest.fixture
+def awaiting(awaiting_template, tmp_path):
+    """A fresh copy of the awaiting session for one test: (its directory, a session handle)."""
+    yield from _fresh_copy(awaiting_template, tmp_path / "awaiting")
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +57,4 @@ def two_sprints_template(awaiting_template, tmp_path_factory):
 @pytest.fixture
 def two_sprints(two_sprints_template, tmp_path):
     """A fresh copy of the two-sprint session for one test: (its directory, a session handle)."""
-    path = tmp_path / "two-sprints"
-    shutil.copytree(two_sprints_template, path)
-    sd = SessionDir(path, "t")
-    session = Session.open(sd.name, sd.url)
-    yield sd, session
-    session.store.close()
+    yield from _fresh_copy(two_sprints_template, tmp_path / "two-sprints")
