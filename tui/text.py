@@ -71,7 +71,7 @@ def format_status(view: SessionView) -> str:
         )
     if view.best_value is not None:
         lines.append(
-            f"best: {_fmt(view.best_value)} (sprint {view.best_sprint}) "
+            f"best{_at(view.best_fidelity)}: {_fmt(view.best_value)} (sprint {view.best_sprint}) "
             f"{format_config(view.best_params)}"
         )
     retried = sum(1 for t in view.trials if t.state == "retried")
@@ -109,3 +109,8 @@ def format_sessions(sessions: list[SessionSummary]) -> str:
         lines.append("")
         lines += [f"unusable: {s.problem}" for s in unusable]
     return "\n".join(lines)
+
+
+def _at(fidelity: str | None) -> str:
+    """`` at epochs=9``: the session's best is the best at one fidelity, never across two."""
+    return f" at {fidelity}" if fidelity else ""
