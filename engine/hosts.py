@@ -13,8 +13,7 @@ import os
 import socket
 
 from engine.records import WorkerRecord
-
-HOST_ENV = "SPRINTOPT_HOST"
+from engine.settings import HOST_ENV
 
 
 def this_host() -> str:

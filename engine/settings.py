@@ -11,6 +11,7 @@ nothing reads the environment at import. It carries:
   the database, or under ``sessions/`` here when the storage is a server;
 - the heartbeat: seconds between a running trial's beats; a trial silent for the grace period
   (four beats) belongs to a dead worker. Tests shorten it through ``$SPRINTOPT_HEARTBEAT_SECONDS``;
+- ``$SPRINTOPT_HOST``, the name of this box in the store (engine.hosts), checked here once;
 - the command a worker runs to call a person (``$SPRINTOPT_NOTIFY``: what ``sprintopt run`` read
   from the spec file's ``[notify]``), never read from the database.
 """
@@ -23,10 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import SprintoptError
+from engine.limits import shown
 from engine.storage_url import sqlite_path
 
 #: The storage URL travels to workers in the environment, never in `ps` output.
 STORAGE_ENV = "SPRINTOPT_STORAGE"
+#: This box's name in the store, where the hostname would not tell boxes apart (engine.hosts).
+HOST_ENV = "SPRINTOPT_HOST"
 HEARTBEAT_ENV = "SPRINTOPT_HEARTBEAT_SECONDS"
 #: The notify command travels to workers in the environment: a command read from the database
 #: would let anyone who can write to it run code on every worker host.
@@ -34,6 +38,9 @@ NOTIFY_ENV = "SPRINTOPT_NOTIFY"
 SESSIONS = "sessions"
 HEARTBEAT = 5
 MAX_HEARTBEAT = 3600
+#: The longest $SPRINTOPT_HOST: it is stored per worker and in "user@host" operator names,
+#: whose columns (200 characters) PostgreSQL enforces; a hostname has at most 64.
+MAX_HOST = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Settings:
         cls, environ: Mapping[str, str] | None = None, base: Path | None = None
     ) -> Settings:
         env = os.environ if environ is None else environ
+        _check_host(env.get(HOST_ENV))
         return cls(
             heartbeat=_heartbeat(env.get(HEARTBEAT_ENV)),
             storage=env.get(STORAGE_ENV, "").strip() or None,
@@ -89,6 +97,17 @@ class Settings:
         db = sqlite_path(url)
         base = db.parent if db is not None else self.sessions_dir()
         return base / f"{name}.logs"
+
+
+def _check_host(text: str | None) -> None:
+    """$SPRINTOPT_HOST names this box in the store: refused here, at the process's start, if the
+    store could not keep it (rather than failing every worker at its registration)."""
+    name = (text or "").strip()
+    if name and (len(name) > MAX_HOST or not name.isprintable() or any(c.isspace() for c in name)):
+        raise SprintoptError(
+            f"{HOST_ENV}={shown(text or '')!r}: give a name of at most {MAX_HOST} characters "
+            "without spaces or control characters, e.g. gpubox-a (or unset it: the hostname)"
+        )
 
 
 def _heartbeat(text: str | None) -> int:

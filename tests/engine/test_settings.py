@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import SprintoptError
-from engine.settings import HEARTBEAT_ENV, STORAGE_ENV, Settings
+from engine.settings import HEARTBEAT_ENV, HOST_ENV, MAX_HOST, STORAGE_ENV, Settings
 from engine.store import Store
 from tests.conftest import REPO
 
@@ -26,6 +26,19 @@ def test_the_environment_is_read_when_asked_not_at_import():
 def test_a_bad_heartbeat_is_one_clear_error(bad):
     with pytest.raises(SprintoptError, match=f"{HEARTBEAT_ENV}='{bad}': give a whole number"):
         Settings.from_environ({HEARTBEAT_ENV: bad})
+
+
+@pytest.mark.parametrize("bad", ["h" * (MAX_HOST + 1), "gpu box", "box\x1b[2J", "tab\there"])
+def test_a_host_name_the_store_could_not_keep_is_refused_at_the_start(bad):
+    # It would be stored per worker and in "user@host" operator names (200-character columns
+    # PostgreSQL enforces): refused here, not at every worker's registration.
+    with pytest.raises(SprintoptError, match=f"{HOST_ENV}=.*at most {MAX_HOST} characters"):
+        Settings.from_environ({HOST_ENV: bad})
+
+
+@pytest.mark.parametrize("good", ["", "  ", "gpubox-a", "h" * MAX_HOST, "box.example.org"])
+def test_a_host_name_that_fits_is_taken(good):
+    assert Settings.from_environ({HOST_ENV: good}) == Settings()
 
 
 def test_the_storage_rule_flag_then_environment_then_spec_then_own_file(tmp_path: Path):
