@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     from engine.read.reader import SessionReader
     from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
-    from engine.read.views import Dashboard, SessionSummary, TrialDetail, Watch, find_sessions
+    from engine.read.sessions import SessionSummary, find_sessions
+    from engine.read.views import Dashboard, TrialDetail, Watch
     from engine.read.workers import WorkerRow
     from engine.records import DecisionRecord, ProposalRecord, Standing
     from engine.session import Session
@@ -138,7 +139,8 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.reader": ("SessionReader",),
     "engine.read.report": ("Campaign", "GatePart", "ProposalPart", "SprintPart", "campaign"),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
-    "engine.read.views": ("Dashboard", "SessionSummary", "TrialDetail", "Watch", "find_sessions"),
+    "engine.read.views": ("Dashboard", "TrialDetail", "Watch"),
+    "engine.read.sessions": ("SessionSummary", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.chart_views": (
         "ChartViews",

@@ -1,4 +1,5 @@
-"""The store: with engine.store_checks, the one place that speaks SQL to our tables and Optuna's."""
+"""The store: with its engine.store_* modules, the one place that speaks SQL to our tables and
+Optuna's (each self-contained group of statements sits in its own module of functions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
 from sqlalchemy import (
     create_engine,
     func,
@@ -22,17 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
-from engine import store_checks, store_gpus, store_trials
+from engine import store_checks, store_claims, store_gpus, store_trials, store_workers
 from engine.connecting import engine_options
 from engine.dbfile import _check_file, _tune_sqlite
 from engine.errors import SessionError, StoreError
 from engine.optuna_internals import (
     OPTUNA_TABLES,
-    STUDIES,
-    TRIAL_HEARTBEATS,
-    TRIALS,
-    stored_time,
-    trial_state_is,
 )
 from engine.records import (
     DecisionRecord,
@@ -51,12 +46,9 @@ from engine.schema import (
     decisions_t,
     meta_t,
     metadata,
-    notices_t,
     proposals_t,
-    retries_t,
     sessions_t,
     sprints_t,
-    workers_t,
 )
 from engine.settings import Settings
 from engine.sprint import SprintPlan
@@ -416,36 +408,15 @@ class Store:
         self, session_id: int, host: str, pid: int, gpu: str | None, log_path: str | None
     ) -> int:
         with self.begin() as conn:
-            res = conn.execute(
-                insert(workers_t).values(
-                    session_id=session_id,
-                    host=host,
-                    pid=pid,
-                    gpu=gpu,
-                    log_path=log_path,
-                    started_at=now(),
-                    last_seen=now(),
-                )
-            )
-            key = res.inserted_primary_key
-            assert key is not None, "an INSERT of one row without RETURNING gives its key"
-            return int(key[0])
+            return store_workers.register(conn, session_id, host, pid, gpu, log_path)
 
     def touch_worker(self, worker_id: int, stopped: bool = False) -> None:
-        values: dict[str, Any] = {"last_seen": now()}
-        if stopped:
-            values["stopped_at"] = now()
         with self.begin() as conn:
-            conn.execute(update(workers_t).where(workers_t.c.id == worker_id).values(**values))
+            store_workers.touch(conn, worker_id, stopped)
 
     def workers(self, session_id: int) -> list[WorkerRecord]:
         with self.begin() as conn:
-            rows = conn.execute(
-                select(workers_t)
-                .where(workers_t.c.session_id == session_id)
-                .order_by(workers_t.c.id)
-            )
-            return [WorkerRecord(**r._mapping) for r in rows]
+            return store_workers.session_workers(conn, session_id)
 
     def record_gpu(self, worker_id: int, sample: dict[str, Any]) -> None:
         """Keep the worker's latest GPU sample (:mod:`engine.store_gpus`)."""
@@ -457,69 +428,37 @@ class Store:
         with self.begin() as conn:
             return store_gpus.latest(conn, session_id)
 
-    # -- notices: each call for a person claimed once, whichever process gets there first -----
+    # -- rows written once (:mod:`engine.store_claims`): whichever process gets there first --
+    def _once(self, write: Callable[[Connection], None]) -> bool:
+        """Run ``write`` in its own transaction; False if its row was already there. The
+        transaction is left before the error is read: a failed statement spoils it."""
+        try:
+            with self.begin() as conn:
+                write(conn)
+            return True
+        except IntegrityError:
+            return False
+
     def claim_notice(self, session_id: int, event: NoticeEvent, key: str) -> bool:
         """Claim telling a person of ``event`` (its occurrence named by ``key``); False if
         another process claimed it first."""
-        try:
-            with self.begin() as conn:
-                conn.execute(
-                    insert(notices_t).values(
-                        session_id=session_id, event=event, key=key, created_at=now()
-                    )
-                )
-            return True
-        except IntegrityError:
-            return False
+        return self._once(lambda conn: store_claims.claim_notice(conn, session_id, event, key))
 
-    # -- retries: trials whose slot was handed back (dead worker, stop) ----------------------
     def record_retry(self, study: str, trial_number: int, reason: str) -> bool:
-        """Record once that a trial's slot was released; False if it already was."""
-        try:
-            with self.begin() as conn:
-                conn.execute(
-                    insert(retries_t).values(
-                        study_name=study, trial_number=trial_number, reason=reason, created_at=now()
-                    )
-                )
-            return True
-        except IntegrityError:
-            return False
+        """Record once that a trial's slot was released (dead worker, stop); False if it
+        already was."""
+        return self._once(lambda conn: store_claims.record_retry(conn, study, trial_number, reason))
 
     def retried_numbers(self, study: str) -> set[int]:
         with self.begin() as conn:
-            rows = conn.execute(
-                select(retries_t.c.trial_number).where(retries_t.c.study_name == study)
-            )
-            return {int(r[0]) for r in rows}
+            return store_claims.retried_numbers(conn, study)
 
+    # -- Optuna's trial tables (:mod:`engine.store_trials`) ---------------------------------
     def unbeaten_trial_ids(self, study: str, started_before: datetime) -> list[int]:
-        """Running trials that never recorded a heartbeat and started before the given time.
-
-        A worker killed between asking for a trial and its first heartbeat leaves such a trial;
-        Optuna's own stale check skips trials without a heartbeat, so it would stay running
-        forever and hold its budget slot. Reads Optuna's ``trials``, ``studies`` and
-        ``trial_heartbeats`` tables (named in :mod:`engine.optuna_internals`);
-        ``started_before`` is a local time, compared on the column's own basis (``stored_time``).
-        """
-        t, s, h = TRIALS.c, STUDIES.c, TRIAL_HEARTBEATS.c
-        query = (
-            select(t.trial_id)
-            .select_from(
-                TRIALS.join(STUDIES, s.study_id == t.study_id).outerjoin(
-                    TRIAL_HEARTBEATS, h.trial_id == t.trial_id
-                )
-            )
-            .where(
-                s.study_name == study,
-                trial_state_is(TrialState.RUNNING),
-                h.trial_id.is_(None),
-                t.datetime_start < stored_time(started_before),
-            )
-            .order_by(t.trial_id)
-        )
+        """Running trials that never recorded a heartbeat and started before the given time
+        (:func:`engine.store_trials.unbeaten_trial_ids`)."""
         with self.begin() as conn:
-            return [int(r[0]) for r in conn.execute(query)]
+            return store_trials.unbeaten_trial_ids(conn, study, started_before)
 
     def study_trials(self, study: str, after: int = -1, again: Collection[int] = ()) -> TrialBatch:
         """The study's trials whose storage id is above ``after`` or in ``again``, and a summary

@@ -1,5 +1,5 @@
-"""A study's trials read in bulk from Optuna's tables, for readers that poll (the store's part
-that :class:`engine.read.reader.TrialCache` stands on)."""
+"""A study's trials read from Optuna's tables: in bulk for readers that poll (the store's part
+that :class:`engine.read.reader.TrialCache` stands on), and those no heartbeat ever covered."""
 
 from __future__ import annotations
 
@@ -7,12 +7,23 @@ import gc
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import optuna
+from optuna.trial import TrialState
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from engine.optuna_internals import STUDIES, TRIAL_COLUMNS, TRIAL_PARTS, TRIALS, TrialBuilder
+from engine.optuna_internals import (
+    STUDIES,
+    TRIAL_COLUMNS,
+    TRIAL_HEARTBEATS,
+    TRIAL_PARTS,
+    TRIALS,
+    TrialBuilder,
+    stored_time,
+    trial_state_is,
+)
 
 #: At most this many ids in one ``IN (...)``: SQLite before 3.32 takes 999 parameters.
 _IN_LIMIT = 500
@@ -93,3 +104,31 @@ def study_trial_ends(conn: Connection, study: str) -> dict[int, bool]:
     query = select(t.trial_id, t.datetime_complete.is_not(None))
     query = query.join(STUDIES, s.study_id == t.study_id).where(s.study_name == study)
     return {int(tid): bool(ended) for tid, ended in conn.execute(query)}
+
+
+def unbeaten_trial_ids(conn: Connection, study: str, started_before: datetime) -> list[int]:
+    """Running trials that never recorded a heartbeat and started before the given time.
+
+    A worker killed between asking for a trial and its first heartbeat leaves such a trial;
+    Optuna's own stale check skips trials without a heartbeat, so it would stay running
+    forever and hold its budget slot. Reads Optuna's ``trials``, ``studies`` and
+    ``trial_heartbeats`` tables (named in :mod:`engine.optuna_internals`);
+    ``started_before`` is a local time, compared on the column's own basis (``stored_time``).
+    """
+    t, s, h = TRIALS.c, STUDIES.c, TRIAL_HEARTBEATS.c
+    query = (
+        select(t.trial_id)
+        .select_from(
+            TRIALS.join(STUDIES, s.study_id == t.study_id).outerjoin(
+                TRIAL_HEARTBEATS, h.trial_id == t.trial_id
+            )
+        )
+        .where(
+            s.study_name == study,
+            trial_state_is(TrialState.RUNNING),
+            h.trial_id.is_(None),
+            t.datetime_start < stored_time(started_before),
+        )
+        .order_by(t.trial_id)
+    )
+    return [int(r[0]) for r in conn.execute(query)]

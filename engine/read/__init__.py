@@ -4,7 +4,8 @@ store without touching the runtime (no worker, runner or advisor's libraries are
 - :mod:`~engine.read.reader` — :class:`SessionReader`, a read-only handle on one session;
 - :mod:`~engine.read.model` — the read model: one row per trial, one view per sprint and session;
 - :mod:`~engine.read.progress` — the whole session's progress and the time it may still take;
-- :mod:`~engine.read.views` — what the app polls (dashboard, trial detail, the list of sessions);
+- :mod:`~engine.read.views` — what the app polls (dashboard, trial detail);
+- :mod:`~engine.read.sessions` — the list of sessions, each summed up;
 - :mod:`~engine.read.review` — a proposal with the evidence and the effect of each edit;
 - :mod:`~engine.read.events` — the event feed; :mod:`~engine.read.prunes` — why trials were pruned;
 - :mod:`~engine.read.cross_sprint` — the sprints side by side: gates, best per fidelity, spaces;
@@ -40,27 +41,15 @@ if TYPE_CHECKING:
     from engine.read.prunes import PruneReason, explain_prunes, prune_reasons
     from engine.read.reader import SessionReader
     from engine.read.review import EditEffect, ProposalView, proposal_view
-    from engine.read.views import (
-        Dashboard,
-        LiveSession,
-        SessionSummary,
-        TrialDetail,
-        Watch,
-        find_sessions,
-    )
+    from engine.read.sessions import SessionSummary, find_sessions
+    from engine.read.views import Dashboard, LiveSession, TrialDetail, Watch
     from engine.read.workers import WorkerRow, worker_rows
 
 _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.reader": ("SessionReader",),
     "engine.read.model": ("SessionView", "SprintView", "TrialRow", "session_view", "trial_rows"),
-    "engine.read.views": (
-        "Dashboard",
-        "LiveSession",
-        "SessionSummary",
-        "TrialDetail",
-        "Watch",
-        "find_sessions",
-    ),
+    "engine.read.views": ("Dashboard", "LiveSession", "TrialDetail", "Watch"),
+    "engine.read.sessions": ("SessionSummary", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.chart_views": (
         "ChartViews",
