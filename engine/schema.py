@@ -53,6 +53,9 @@ class State(TypeDecorator[StrEnum]):
         return None if value is None else self.kind(value)
 
 
+#: The longest --gpu id (an index, or a GPU-/MIG- UUID as CUDA_VISIBLE_DEVICES takes it).
+MAX_GPU_ID = 128
+
 metadata = MetaData()
 
 meta_t = Table(
@@ -120,7 +123,7 @@ workers_t = Table(
     Column("session_id", Integer, ForeignKey("sprintopt_sessions.id"), nullable=False),
     Column("host", String(200), nullable=False),
     Column("pid", Integer, nullable=False),
-    Column("gpu", String(32)),
+    Column("gpu", String(MAX_GPU_ID)),
     Column("log_path", Text),
     Column("started_at", DateTime, nullable=False),
     Column("last_seen", DateTime, nullable=False),
@@ -158,3 +161,6 @@ worker_gpus_t = Table(
 )
 #: Tables a database written before them may lack: readers do without them, writers add them.
 ADDED_LATER = frozenset({notices_t.name, worker_gpus_t.name})
+#: Columns made wider after databases were written with them: (table, column, length). Only
+#: PostgreSQL enforces a length, and a writer widens them there (``store_checks.widen``).
+WIDENED = ((workers_t.name, "gpu", MAX_GPU_ID),)  # was 32: a GPU UUID alone is 40

@@ -107,6 +107,9 @@ class Store:
                 self._create_schema()
             elif to_make and not readonly:  # a database from before these tables
                 self._add_tables(to_make)
+            if not readonly and not self.is_sqlite:
+                with self.begin() as conn:  # a database from before a column grew
+                    store_checks.widen(conn)
         except DBAPIError as exc:
             self.engine.dispose()
             # Chained: a worker tells an unreachable server (wait) from a damaged database.

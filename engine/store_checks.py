@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from engine.attrs import PREFIX
@@ -17,7 +17,7 @@ from engine.optuna_internals import (
     TRIAL_TABLES,
     TRIALS,
 )
-from engine.schema import ADDED_LATER, SCHEMA_VERSION, meta_t, metadata, sprints_t
+from engine.schema import ADDED_LATER, SCHEMA_VERSION, WIDENED, meta_t, metadata, sprints_t
 from engine.states import SprintState
 
 SESSION_ATTR = PREFIX + "session"  # the study attribute naming the session that created it
@@ -80,6 +80,29 @@ def check_schema(conn: Connection, where: str, create: bool, adopt_foreign: bool
             "(restore it from a backup, or start a new database)"
         )
     return (ours & ADDED_LATER) - names
+
+
+def narrow_columns(conn: Connection) -> list[tuple[str, str, int]]:
+    """The :data:`engine.schema.WIDENED` columns this database holds narrower than now."""
+    found = []
+    tables = set(inspect(conn).get_table_names())
+    for table, column, length in WIDENED:
+        if table not in tables:
+            continue
+        col = next((c for c in inspect(conn).get_columns(table) if c["name"] == column), None)
+        now = getattr(col["type"], "length", None) if col is not None else None
+        if now is not None and now < length:
+            found.append((table, column, length))
+    return found
+
+
+def widen(conn: Connection) -> None:
+    """Widen, on PostgreSQL, what a database from before holds narrower than now (a longer
+    varchar is only a catalog change there); SQLite keeps text of any length."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, column, length in narrow_columns(conn):
+        conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR({length})"))
 
 
 def foreign_study(
