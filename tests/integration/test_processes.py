@@ -78,7 +78,7 @@ def test_three_sprints_with_two_workers_and_exact_budgets(session_dir):
     workers = {t.user_attrs.get("sprintopt.worker") for c in _counted(session) for t in c}
     assert len(workers) == 2  # both processes ran trials
     status = sd.cli("status", "t")
-    assert "finished" in status.stdout and "best:" in status.stdout
+    assert "finished" in status.stdout and "best at epochs=" in status.stdout
 
 
 def test_budget_is_exact_with_four_racing_workers(session_dir):
