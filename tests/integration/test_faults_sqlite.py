@@ -45,10 +45,11 @@ def _complete(session: Session) -> dict[int, tuple]:
 def _fill(path) -> None:
     """Write until the disk says no more."""
     chunk = b"\0" * (1 << 16)
-    with open(path, "wb") as f, contextlib.suppress(OSError):
-        while True:
-            f.write(chunk)
-            f.flush()
+    # Unbuffered: a buffered file kept the tail of a write the full disk refused, and its
+    # close, outside the suppress, raised ENOSPC again (once in a CI run).
+    with open(path, "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while f.write(chunk):
+            pass
 
 
 def _start(session_dir, small_disk, prefix: str, slow: float = 0.2):
