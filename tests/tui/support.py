@@ -15,6 +15,7 @@ from engine.session import Session
 from engine.spec import load_spec
 from engine.worker import Worker, WorkerOptions
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
 
 # Three kinds of parameter, and a top-4 small enough that the advisor cuts and drops.
 EXTRA = """
@@ -152,3 +153,9 @@ def said(app: App) -> list[str]:
 
     app.notify = recording  # type: ignore[method-assign]
     return messages
+
+
+async def dashboard_shown(app: App, pilot: Pilot) -> DashboardScreen:
+    """Wait for the dashboard with its first read; return it."""
+    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
+    return app.screen  # type: ignore[return-value]

@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable
 
 from engine.read.model import trial_rows
-from tests.tui.support import run, said, type_text, until
+from tests.tui.support import dashboard_shown, run, said, type_text, until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -15,10 +15,7 @@ from tui.screens.trial import TrialScreen
 from tui.source import EngineSource
 from tui.widgets.trials_table import TrialsTable
 
-
-async def _dashboard(app, pilot) -> DashboardScreen:
-    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
-    return app.screen
+_dashboard = dashboard_shown
 
 
 def _shown_numbers(screen: DashboardScreen) -> list[int]:

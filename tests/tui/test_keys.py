@@ -13,6 +13,7 @@ from tests.tui.support import (
     EXTRA,
     burst,
     create,
+    dashboard_shown,
     keys_reaching,
     past_guard,
     run,
@@ -21,15 +22,11 @@ from tests.tui.support import (
 )
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.proposal import ProposalScreen
 from tui.widgets.trials_table import TrialsTable
 
-
-async def _dashboard(app, pilot) -> DashboardScreen:
-    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
-    return app.screen
+_dashboard = dashboard_shown
 
 
 def test_after_switching_panes_the_panes_keys_act_at_once(awaiting):

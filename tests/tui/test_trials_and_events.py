@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import SelectionList
 
 from engine.read.model import trial_rows
-from tests.tui.support import run, type_text, until
+from tests.tui.support import dashboard_shown, run, type_text, until
 from tui.app import create_app
 from tui.screens.columns import ColumnsScreen
 from tui.screens.dashboard import DashboardScreen
@@ -14,10 +14,7 @@ from tui.screens.trial import TrialScreen
 from tui.widgets.event_feed import EventFeed
 from tui.widgets.trials_table import TrialsTable
 
-
-async def _dashboard(app, pilot) -> DashboardScreen:
-    await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard)
-    return app.screen
+_dashboard = dashboard_shown
 
 
 async def _toggle(pilot, name: str) -> None:
