@@ -7,7 +7,8 @@ import errno
 import os
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,21 @@ from engine.faults import STALE_CONNECTION
 
 SQLITE_BUSY_SECONDS = 60
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Set while this thread runs transactions that only read (see :func:`reading`).
+_READING: ContextVar[bool] = ContextVar("sprintopt_sqlite_reading", default=False)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun in this thread inside the block only read: on SQLite they begin with
+    a plain ``BEGIN`` and take no write lock, so (in WAL mode) they run beside a writer instead
+    of queueing behind it. Nothing inside may write: a deferred transaction that turns into a
+    write fails at once with "database is locked" when another writer got there since."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def _cannot(action: str, path: Path, exc: OSError) -> StoreError:
@@ -127,7 +143,8 @@ def _check_file(path: Path, create: bool) -> None:
 
 def _tune_sqlite(engine: Engine, writer: bool, on_stale: Callable[[], None] | None = None) -> None:
     """A busy timeout; writers turn on WAL and take the lock up front so they queue instead of
-    failing. A reader leaves the file as it found it (WAL, once set, is the file's own).
+    failing, except for transactions begun inside :func:`reading`, which take none. A reader
+    leaves the file as it found it (WAL, once set, is the file's own).
 
     ``on_stale`` is called when a connection met an error after which no connection of this
     process to the file can be trusted (see :data:`STALE_CONNECTION`)."""
@@ -144,7 +161,7 @@ def _tune_sqlite(engine: Engine, writer: bool, on_stale: Callable[[], None] | No
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer and not _READING.get() else "BEGIN")
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> None:

@@ -15,6 +15,9 @@ Trials and studies
     attribute in which ``Study.enqueue_trial`` keeps a queued trial's parameters.
     :func:`is_finished_tell` reads the text of the ``ValueError`` that ``Study.tell`` raises
     for a trial that already finished ("Cannot tell a COMPLETE trial.").
+    :func:`remember_user_attrs` updates ``Trial._cached_frozen_trial.user_attrs``, the copy
+    ``Trial.user_attrs`` returns (``set_user_attr`` updates it after its write), for attributes
+    the store wrote in one transaction.
 
 Heartbeats
     :func:`record_heartbeat` calls ``RDBStorage.record_heartbeat`` (Optuna's ``BaseHeartbeat``,
@@ -59,6 +62,13 @@ A study's trials, read in bulk (for the app's incremental reads)
     refuses every write to a finished trial (``check_trial_is_updatable``), so a finished
     trial's rows never change: what :class:`engine.read.reader.TrialCache` stands on.
 
+Reads that take no write lock
+    :data:`RDB_READS` names the ``RDBStorage`` methods that only read, each in a session of its
+    own (``_create_scoped_session``), among them the private ``_get_trials`` (what
+    ``get_all_trials`` and Optuna's ``_CachedStorage`` call), ``_get_best_trial_id`` and
+    ``_get_stale_trial_ids``. :func:`mark_reads` runs each inside a context manager (the store
+    passes :func:`engine.dbfile.reading`), so on SQLite they begin with a plain ``BEGIN``.
+
 The storage interface itself (``RDBStorage.get_trial``, ``set_trial_state_values``,
 ``get_study_id_from_name``, ``get_n_trials``, ``get_best_trial``) is used directly elsewhere: it
 is documented API that third-party storages implement; only the trial ids it takes come from
@@ -68,10 +78,12 @@ here.
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -97,6 +109,11 @@ def set_trial_user_attr(study: Study, trial: FrozenTrial, key: str, value: Any) 
     study._storage.set_trial_user_attr(storage_trial_id(trial), key, value)
 
 
+def remember_user_attrs(trial: Trial, attrs: dict[str, Any]) -> None:
+    """Let ``trial.user_attrs`` show attributes written for it behind its back."""
+    trial._cached_frozen_trial.user_attrs.update(attrs)
+
+
 def fixed_params(trial: FrozenTrial) -> dict[str, Any]:
     """The parameters ``enqueue_trial`` fixed for a queued trial ({} if none)."""
     return dict(trial.system_attrs.get("fixed_params", {}))
@@ -111,6 +128,40 @@ def is_finished_tell(exc: ValueError) -> bool:
 
 #: The start of the warning ``Study.ask`` gives on a heartbeat-enabled storage outside optimize.
 HEARTBEAT_WARNING = "Heartbeat of storage is supposed to be used"
+
+
+#: ``RDBStorage`` methods that only read; each runs in a transaction of its own.
+RDB_READS = (
+    "get_study_id_from_name",
+    "get_study_name_from_id",
+    "get_study_directions",
+    "get_study_user_attrs",
+    "get_study_system_attrs",
+    "get_trial_user_attrs",
+    "get_trial_system_attrs",
+    "get_all_studies",
+    "get_trial_id_from_study_id_trial_number",
+    "get_trial",
+    "get_trial_param",
+    "_get_trials",
+    "_get_best_trial_id",
+    "_get_stale_trial_ids",
+)
+
+
+def mark_reads(
+    storage: optuna.storages.RDBStorage, around: Callable[[], AbstractContextManager[None]]
+) -> None:
+    """Run each of ``storage``'s reading methods (:data:`RDB_READS`) inside ``around()``."""
+    for name in RDB_READS:
+        method = getattr(storage, name)  # a name Optuna dropped fails here, loudly
+
+        @functools.wraps(method)
+        def read(*args: Any, _method: Callable[..., Any] = method, **kwargs: Any) -> Any:
+            with around():
+                return _method(*args, **kwargs)
+
+        setattr(storage, name, read)
 
 
 def record_heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> None:

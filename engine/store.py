@@ -24,11 +24,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from engine import store_checks, store_claims, store_gpus, store_trials, store_workers
 from engine.connecting import engine_options
-from engine.dbfile import _check_file, _tune_sqlite
+from engine.dbfile import _check_file, _tune_sqlite, reading
 from engine.errors import SessionError, StoreError
-from engine.optuna_internals import (
-    OPTUNA_TABLES,
-)
+from engine.optuna_internals import OPTUNA_TABLES, mark_reads
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
@@ -148,7 +146,15 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
+        """A transaction that may write (on SQLite it queues for the write lock up front)."""
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction that only reads: on SQLite it takes no write lock
+        (:func:`engine.dbfile.reading`), so readers never queue behind the workers' writes."""
+        with reading(), self.engine.begin() as conn:
             yield conn
 
     def close(self) -> None:
@@ -171,7 +177,7 @@ class Store:
         """
         if self._optuna is None:
             if self.readonly:
-                with self.begin() as conn:
+                with self.read() as conn:
                     present = set(inspect(conn).get_table_names())
                 if not OPTUNA_TABLES <= present:
                     raise StoreError(
@@ -198,13 +204,14 @@ class Store:
                 _tune_sqlite(
                     storage.engine, writer=not self.readonly, on_stale=self._drop_connections
                 )
+                mark_reads(storage, reading)  # Optuna's reads take no write lock either
             self._optuna = storage
         return self._optuna
 
     def foreign_study(self, study: str, session: str, direction: str) -> str | None:
         """Why an existing Optuna study named ``study`` is not ``session``'s own to use, if so
         (see :func:`engine.store_checks.foreign_study`)."""
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_checks.foreign_study(conn, mask_url(self.url), study, session, direction)
 
     # -- sessions --------------------------------------------------------------------------
@@ -235,7 +242,7 @@ class Store:
         return self.session(name)
 
     def find_session(self, name: str) -> SessionRecord | None:
-        with self.begin() as conn:
+        with self.read() as conn:
             row = conn.execute(select(sessions_t).where(sessions_t.c.name == name)).first()
         return None if row is None else session_from_row(row)
 
@@ -247,7 +254,7 @@ class Store:
         return rec
 
     def sessions(self) -> list[SessionRecord]:
-        with self.begin() as conn:
+        with self.read() as conn:
             return [
                 session_from_row(r)
                 for r in conn.execute(select(sessions_t).order_by(sessions_t.c.id))
@@ -281,7 +288,7 @@ class Store:
         )
 
     def sprints(self, session_id: int) -> list[SprintRecord]:
-        with self.begin() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(sprints_t)
                 .where(sprints_t.c.session_id == session_id)
@@ -345,7 +352,7 @@ class Store:
 
     # -- proposals and decisions -------------------------------------------------------------
     def proposals(self, session_id: int) -> list[ProposalRecord]:
-        with self.begin() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(proposals_t)
                 .where(proposals_t.c.session_id == session_id)
@@ -398,7 +405,7 @@ class Store:
             return True
 
     def decisions(self, session_id: int) -> list[DecisionRecord]:
-        with self.begin() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(decisions_t)
                 .where(decisions_t.c.session_id == session_id)
@@ -418,7 +425,7 @@ class Store:
             store_workers.touch(conn, worker_id, stopped)
 
     def workers(self, session_id: int) -> list[WorkerRecord]:
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_workers.session_workers(conn, session_id)
 
     def record_gpu(self, worker_id: int, sample: dict[str, Any]) -> None:
@@ -428,7 +435,7 @@ class Store:
 
     def gpu_samples(self, session_id: int) -> dict[int, tuple[dict[str, Any], datetime]]:
         """The session's workers' latest GPU samples, by worker id, with when each was taken."""
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_gpus.latest(conn, session_id)
 
     # -- rows written once (:mod:`engine.store_claims`): whichever process gets there first --
@@ -453,29 +460,35 @@ class Store:
         return self._once(lambda conn: store_claims.record_retry(conn, study, trial_number, reason))
 
     def retried_numbers(self, study: str) -> set[int]:
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_claims.retried_numbers(conn, study)
 
     # -- Optuna's trial tables (:mod:`engine.store_trials`) ---------------------------------
     def unbeaten_trial_ids(self, study: str, started_before: datetime) -> list[int]:
         """Running trials that never recorded a heartbeat and started before the given time
         (:func:`engine.store_trials.unbeaten_trial_ids`)."""
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_trials.unbeaten_trial_ids(conn, study, started_before)
 
     def study_trials(self, study: str, after: int = -1, again: Collection[int] = ()) -> TrialBatch:
         """The study's trials whose storage id is above ``after`` or in ``again``, and a summary
         of those up to ``after`` (:func:`engine.store_trials.study_trials`)."""
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_trials.study_trials(conn, study, after, again)
+
+    def set_user_attrs(self, trial_id: int, attrs: dict[str, Any]) -> bool:
+        """Set a running trial's user attributes in one transaction, not one each; False if
+        it is no longer running (:func:`engine.store_trials.set_user_attrs`)."""
+        with self.begin() as conn:
+            return store_trials.set_user_attrs(conn, trial_id, attrs)
 
     def study_trial_ends(self, study: str) -> dict[int, bool]:
         """The storage id of each of the study's trials, with whether it has finished."""
-        with self.begin() as conn:
+        with self.read() as conn:
             return store_trials.study_trial_ends(conn, study)
 
     def count_sessions(self) -> int:
-        with self.begin() as conn:
+        with self.read() as conn:
             return int(conn.execute(select(func.count()).select_from(sessions_t)).scalar() or 0)
 
 

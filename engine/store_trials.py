@@ -4,14 +4,16 @@ that :class:`engine.read.reader.TrialCache` stands on), and those no heartbeat e
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator
+import json
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from engine.optuna_internals import (
@@ -19,6 +21,7 @@ from engine.optuna_internals import (
     TRIAL_COLUMNS,
     TRIAL_HEARTBEATS,
     TRIAL_PARTS,
+    TRIAL_USER_ATTRIBUTES,
     TRIALS,
     TrialBuilder,
     stored_time,
@@ -132,3 +135,24 @@ def unbeaten_trial_ids(conn: Connection, study: str, started_before: datetime) -
         .order_by(t.trial_id)
     )
     return [int(r[0]) for r in conn.execute(query)]
+
+
+def set_user_attrs(conn: Connection, trial_id: int, attrs: Mapping[str, Any]) -> bool:
+    """Set a running trial's user attributes, as ``Trial.set_user_attr`` would one by one
+    (JSON, a key set again replaced); False, with nothing written, if it is not running."""
+    running = conn.execute(
+        select(TRIALS.c.trial_id)
+        .where(TRIALS.c.trial_id == trial_id)
+        .where(trial_state_is(TrialState.RUNNING))
+    ).first()
+    if running is None:
+        return False
+    attr = TRIAL_USER_ATTRIBUTES.c
+    conn.execute(
+        delete(TRIAL_USER_ATTRIBUTES).where(attr.trial_id == trial_id).where(attr.key.in_(attrs))
+    )
+    conn.execute(
+        insert(TRIAL_USER_ATTRIBUTES),
+        [{"trial_id": trial_id, "key": k, "value_json": json.dumps(v)} for k, v in attrs.items()],
+    )
+    return True

@@ -68,18 +68,19 @@ class GPSampler(BaseSampler):
                     done.append((point, sign * t.value))
             else:
                 pending.append(point)
+        from threadpoolctl import threadpool_limits
+
         optimizer = self._optimizer(len(done) + len(pending))
         xs = [x for x, _ in done] + pending
-        if xs:
-            ys = [y for _, y in done]
-            liar = (
-                max(ys) if ys else 0.0
-            )  # the worst value seen: keeps others away from pending points
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # skopt warns on duplicate points; harmless
+        # One BLAS thread: the GP's matrices are a few hundred rows at most, where more threads
+        # only spin against each other, the other workers and the objective (half the time of
+        # an ask at 50 trials on 2 busy cores; bench/engine_overhead.py).
+        with threadpool_limits(1, user_api="blas"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # skopt warns on duplicate points; harmless
+            if xs:
+                ys = [y for _, y in done]
+                liar = max(ys) if ys else 0.0  # the worst seen: keeps others off pending points
                 optimizer.tell(xs, ys + [liar] * len(pending))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
             point = optimizer.ask()
         return {p.name: _decode(p, v) for p, v in zip(params, point, strict=True)}
 

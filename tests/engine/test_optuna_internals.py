@@ -24,13 +24,14 @@ from optuna.pruners._successive_halving import _is_trial_promotable_to_next_rung
 from optuna.storages._rdb import models
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
-from sqlalchemy import create_engine, func, inspect, select, text, update
+from sqlalchemy import create_engine, event, func, inspect, select, text, update
 
 from engine.objective import Fidelity
 from engine.optuna_internals import (
     _NOT_FINITE,
     HEARTBEAT_WARNING,
     OPTUNA_TABLES,
+    RDB_READS,
     STUDIES,
     STUDY_DIRECTIONS,
     STUDY_USER_ATTRIBUTES,
@@ -42,9 +43,11 @@ from engine.optuna_internals import (
     fixed_params,
     hyperband_bracket,
     is_finished_tell,
+    mark_reads,
     promoted,
     quiet_optuna,
     record_heartbeat,
+    remember_user_attrs,
     rung_values,
     set_trial_user_attr,
     storage_trial_id,
@@ -92,6 +95,73 @@ ZONES = ["UTC0", "JST-9", "XST+5"]
 
 
 # -- trials and studies ----------------------------------------------------------------------
+
+
+def test_the_storages_reading_methods_only_read_and_get_all_trials_goes_through_them(url):
+    """Every method :func:`mark_reads` wraps issues no write, and ``get_all_trials`` (and so
+    ``Study.get_trials``) reads through the wrapped ``_get_trials``."""
+    storage = rdb(url, heartbeat=True)
+    study = optuna.create_study(storage=storage, study_name="s")
+    study.set_user_attr("a", 1)
+    trial = study.ask({"x": FloatDistribution(0, 1)})
+    trial.set_user_attr("u", 2)
+    trial.report(0.5, 1)
+    record_heartbeat(storage, storage_trial_id(trial))
+    study.tell(study.ask({"x": FloatDistribution(0, 1)}), 1.0)
+    tid, sid = storage_trial_id(trial), study._study_id
+    calls = {
+        "get_study_id_from_name": ("s",),
+        "get_study_name_from_id": (sid,),
+        "get_study_directions": (sid,),
+        "get_study_user_attrs": (sid,),
+        "get_study_system_attrs": (sid,),
+        "get_trial_user_attrs": (tid,),
+        "get_trial_system_attrs": (tid,),
+        "get_all_studies": (),
+        "get_trial_id_from_study_id_trial_number": (sid, 0),
+        "get_trial": (tid,),
+        "get_trial_param": (tid, "x"),
+        "_get_trials": (sid, None, set(), -1),
+        "_get_best_trial_id": (sid, StudyDirection.MINIMIZE),
+        "_get_stale_trial_ids": (sid,),
+    }
+    assert set(calls) == set(RDB_READS)
+    entered: list[str] = []
+    statements: list[str] = []
+
+    class Around:
+        def __enter__(self) -> None:
+            entered.append("in")
+
+        def __exit__(self, *exc: object) -> None:
+            entered.append("out")
+
+    mark_reads(storage, Around)
+    event.listen(
+        storage.engine, "before_cursor_execute", lambda *a: statements.append(a[2].split()[0])
+    )
+    for name, args in calls.items():
+        entered.clear()
+        getattr(storage, name)(*args)
+        assert entered[:1] == ["in"] and entered[-1:] == ["out"], name
+    assert statements and not {"INSERT", "UPDATE", "DELETE"} & {w.upper() for w in statements}
+    entered.clear()
+    assert len(storage.get_all_trials(sid)) == 2 and entered == ["in", "out"]
+
+
+def test_remember_user_attrs_is_what_trial_user_attrs_returns_and_the_store_writes_them(url):
+    store = Store(url, create=True)
+    study = optuna.create_study(storage=store.optuna_storage(), study_name="s")
+    trial = study.ask({"x": FloatDistribution(0, 1)})
+    trial.set_user_attr("kept", 1)
+    attrs = {"a": 1, "b": {"c": [2]}, "kept": 3}
+    assert store.set_user_attrs(storage_trial_id(trial), attrs)
+    remember_user_attrs(trial, attrs)
+    assert trial.user_attrs == attrs
+    assert store.optuna_storage().get_trial(storage_trial_id(trial)).user_attrs == attrs
+    study.tell(trial, 0.0)
+    assert not store.set_user_attrs(storage_trial_id(trial), {"late": 1})  # finished: refused
+    assert "late" not in store.optuna_storage().get_trial(storage_trial_id(trial)).user_attrs
 
 
 def test_storage_trial_id_is_the_id_the_storage_takes(url):

@@ -1,4 +1,5 @@
-"""The commands that only read (status, export, sessions) never write to the session's database."""
+"""The commands that only read (status, export, sessions) never write to the session's database,
+and a worker's own reads take no write lock."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+import engine.dbfile
+from engine.optuna_internals import storage_trial_id
 from engine.session import Session
 from engine.spec import load_spec
+from engine.worker import WorkerOptions, run_worker
 from tui.cli import main as cli_main
 
 
@@ -60,3 +65,38 @@ def test_reading_commands_leave_the_database_as_it_was(session_dir, monkeypatch,
         assert cli_main(argv) == 0
     assert "t" in capsys.readouterr().out
     assert _snapshot(db) == before  # its mode included: nothing chmods a file it did not make
+
+
+def test_a_workers_reads_run_beside_a_held_write_lock(session_dir, monkeypatch):
+    """The reads of a worker's turn (session, sprints, trials, hand-backs, workers, Optuna's
+    own) begin without the write lock, so they never queue behind another process's write;
+    its writes still queue (here they give up after the shortened busy timeout)."""
+    sd = session_dir()
+    db = _session_db(sd)
+    monkeypatch.chdir(sd.path)
+    run_worker(WorkerOptions(sd.name, sd.url, poll=0.01, search_path=[str(sd.path)]), False)
+    monkeypatch.setattr(engine.dbfile, "SQLITE_BUSY_SECONDS", 1)
+    session = Session.open(sd.name, sd.url, reap=False)  # a writer's handle, as a worker's
+    sprint = session.current()
+    assert sprint is not None
+    study = session.study(sprint)
+    storage = session.store.optuna_storage()
+    first = storage.get_trial(storage_trial_id(session.trials(sprint)[0]))
+    session.store.close()  # connections opened from here on have the 1 s busy timeout
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another worker in the middle of a write
+    try:
+        assert session.refresh().name == sd.name
+        assert session.current() == sprint
+        assert len(study.get_trials(deepcopy=False)) == 6
+        assert storage.get_trial(storage_trial_id(first)).number == first.number
+        assert session.store.retried_numbers(sprint.study_name) == set()
+        assert len(session.store.study_trials(sprint.study_name).trials) == 6
+        assert session.store.workers(session.record.id)
+        session.store.proposals(session.record.id)
+        session.store.decisions(session.record.id)
+        with pytest.raises(OperationalError, match="database is locked"):
+            session.store.touch_worker(session.store.workers(session.record.id)[0].id)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
