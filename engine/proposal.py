@@ -138,6 +138,8 @@ class NextSprint(Part):
     budget: int = 0
     sampler: str = ""
     pruner: str = ""
+    sampler_reason: str = ""  # why, when the spec's sampler is "auto"
+    n_startup_trials: int | None = None  # random trials before the model; None: the default
 
 
 class CarryCounts(Part):

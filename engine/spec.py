@@ -22,7 +22,7 @@ from engine.limits import (
 )
 from engine.objective import Fidelity
 from engine.pruners import PrunerKind
-from engine.samplers import SamplerKind
+from engine.samplers import SamplerKind, SamplerSetting
 from engine.settings import Settings
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
 from engine.spec_file import parse_toml
@@ -220,6 +220,7 @@ class Spec(_Model):
                 sprint_fidelity(self, sprint),
                 self.fidelity.max,
                 sampler=sprint.sampler,
+                samplers=SamplerSetting,
                 pruner=sprint.pruner,
                 min_resource=sprint.min_resource,
                 trials=sprint.trials,
@@ -263,11 +264,13 @@ def sprint_problem(
     pruner: str,
     min_resource: int,
     trials: int,
+    samplers: Any = SamplerKind,
 ) -> str | None:
     """What makes one sprint unrunnable, or None if nothing does.
 
     The one set of sprint rules: the spec checks each of its sprints with it, and
     ``engine.decision.validate_plan`` checks each decided plan, so the two cannot drift apart.
+    A spec's sprint may also name the ``auto`` sampler (``samplers``); a plan names a kind.
     """
     if not 0 < fidelity.amount <= fidelity_max:
         return (
@@ -279,7 +282,7 @@ def sprint_problem(
             return f"fidelity {key} must be in (0, 1]"
     if not 1 <= trials <= MAX_TRIALS:
         return f"trials must be between 1 and {MAX_TRIALS}"
-    unknown = kind_problem(sampler, SamplerKind, "sampler") or kind_problem(
+    unknown = kind_problem(sampler, samplers, "sampler") or kind_problem(
         pruner, PrunerKind, "pruner"
     )
     if unknown:

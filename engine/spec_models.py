@@ -20,7 +20,7 @@ from engine.limits import (
     shown,
 )
 from engine.pruners import PrunerKind
-from engine.samplers import SamplerKind
+from engine.samplers import SamplerSetting
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 MAX_TRIALS = 100_000
@@ -111,7 +111,7 @@ class FidelitySpec(_Model):
 
 class SprintSpec(_Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=40)
-    sampler: SamplerKind = "tpe"
+    sampler: SamplerSetting = "tpe"
     pruner: PrunerKind = "none"
     trials: int = Field(ge=1, le=MAX_TRIALS)
     fidelity: dict[str, Any] = Field(default_factory=dict)
@@ -162,6 +162,9 @@ class AdvisorSpec(_Model):
     # ...and the next sprint's pruner decides no earlier than the closed sprint's fidelity
     # (its min_resource is raised): below it, rankings are what the gate just distrusted.
     raise_min_resource: bool = True
+    # ...and its random start-up trials come on top of the carry-over (chosen on the ranking
+    # the gate distrusts) instead of counting it.
+    fresh_startup: bool = True
     # Warm start: the best configurations, plus probes at spread ranks for the gate.
     carry_over: int = Field(default=5, ge=0, le=MAX_COUNT)
     probes: int = Field(default=2, ge=0, le=MAX_COUNT)
@@ -169,6 +172,9 @@ class AdvisorSpec(_Model):
     # Restore parameters frozen and choices dropped on lower-fidelity evidence.
     recheck_fixed: bool = True
     mix_fidelities: bool = False
+    # A sprint with sampler = "auto" runs a GP (no pruner) over at most this many dimensions
+    # (categoricals one-hot), TPE with its pruner past it (engine/samplers/choice.py).
+    gp_max_params: int = Field(default=8, ge=0, le=MAX_COUNT)
 
 
 #: The most seconds a notify command may run before it is killed: it calls a person, no more.

@@ -11,6 +11,7 @@ import optuna
 from engine.objective import Fidelity
 from engine.pruners import PrunerKind, make_pruner
 from engine.samplers import SamplerKind, make_sampler
+from engine.samplers.choice import SamplerChoice, choose_sampler
 from engine.space import Space
 from engine.spec import Spec, sprint_fidelity
 
@@ -57,14 +58,17 @@ class SprintPlan:
 
 
 def planned_sprint(spec: Spec, index: int, space: Space | None = None) -> SprintPlan:
-    """The spec's sprint ``index`` (0-based) as a plan, over ``space`` (default: the spec's)."""
+    """The spec's sprint ``index`` (0-based) as a plan, over ``space`` (default: the spec's);
+    ``sampler = "auto"`` is decided over that space (``auto_sampler``)."""
     s = spec.sprints[index]
+    space = space or spec.to_space()
+    sampler, pruner = auto_sampler(spec, index, space)
     return SprintPlan(
         name=s.name,
-        space=space or spec.to_space(),
+        space=space,
         fidelity=sprint_fidelity(spec, s),
-        sampler=s.sampler,
-        pruner=s.pruner,
+        sampler=sampler.sampler if sampler else s.sampler,  # type: ignore[arg-type]
+        pruner=sampler.pruner if sampler else pruner,
         budget=s.trials,
         min_resource=s.min_resource,
         reduction_factor=s.reduction_factor,
@@ -72,6 +76,15 @@ def planned_sprint(spec: Spec, index: int, space: Space | None = None) -> Sprint
         timeout=s.timeout,
         trial_timeout=s.trial_timeout,
     )
+
+
+def auto_sampler(spec: Spec, index: int, space: Space) -> tuple[SamplerChoice | None, PrunerKind]:
+    """For the spec's sprint ``index`` over ``space``: the ``auto`` sampler's choice (None when
+    the sprint names its sampler) and the sprint's own pruner."""
+    s = spec.sprints[index]
+    if s.sampler != "auto":
+        return None, s.pruner
+    return choose_sampler(space, s.pruner, spec.advisor.gp_max_params), s.pruner
 
 
 def study_name(session: str, number: int, sprint: str) -> str:

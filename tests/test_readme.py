@@ -32,3 +32,19 @@ def test_torch_is_pinned_to_the_one_version_the_readme_names():
     pyproject = (REPO / "pyproject.toml").read_text()
     assert "torch==2.13.0" in (REPO / "README.md").read_text()
     assert re.findall(r'"torch\s*[=<>~!][^"]*"', pyproject) == ['"torch==2.13.0"']
+
+
+def test_the_readme_spec_loads_and_its_last_sprint_is_auto():
+    """The spec a reader copies from "The spec" is valid, and its last sprint runs a GP over
+    the small example space (``sampler = "auto"``), as the examples' last sprints do."""
+    import tomllib
+
+    from engine.spec import spec_from_dict
+    from engine.sprint import planned_sprint
+
+    text = (REPO / "README.md").read_text().split("### The spec", 1)[1]
+    block = re.findall(r"```toml\n(.+?)```", text, re.S)[0]
+    spec = spec_from_dict(tomllib.loads(block), source="README")
+    assert spec.sprints[-1].sampler == "auto"
+    last = planned_sprint(spec, len(spec.sprints) - 1)
+    assert (last.sampler, last.pruner) == ("gp", "none")

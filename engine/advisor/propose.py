@@ -49,9 +49,10 @@ from engine.proposal import (
     TopK,
     Volume,
 )
+from engine.samplers import DEFAULT_STARTUP
 from engine.space import Space
 from engine.spec import Spec
-from engine.sprint import SprintPlan
+from engine.sprint import SprintPlan, auto_sampler
 
 
 def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -> Proposal | None:
@@ -104,6 +105,9 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         )
     space = in_spec_order(space, original)
     plan = replace(nxt.plan, space=space)
+    choice, _ = auto_sampler(spec, nxt.index, space)
+    if choice is not None:  # decided over the space the sprint will search
+        plan = replace(plan, sampler=choice.sampler, pruner=choice.pruner)
     pruner = None
     if gate.passed is False and settings.raise_min_resource:
         plan, pruner = pruner_floor(plan, closed.plan)
@@ -113,6 +117,10 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     n_probes = min(settings.probes, max(0, plan.budget // 2 - n_best))
     fill = {n: v for n, v in current.frozen if n in space}
     configs, probes = carry_over(complete(ranked), space, fill, n_best, n_probes)
+    if gate.passed is False and settings.fresh_startup:
+        plan, note = fresh_startup(plan, len(configs))
+        if note:
+            cut.notes.append(note)
 
     params = {}
     for name, change in space_changes(current, space).items():
@@ -183,6 +191,8 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             budget=plan.budget,
             sampler=plan.sampler,
             pruner=plan.pruner,
+            sampler_reason=choice.reason if choice else "",
+            n_startup_trials=plan.n_startup_trials,
         ),
         carry_over=CarryCounts(count=len(configs), best=len(configs) - probes, probes=probes),
         notes=tuple(cut.notes),
@@ -213,6 +223,21 @@ def pruner_floor(plan: SprintPlan, closed: SprintPlan) -> tuple[SprintPlan, Prun
         reason=reason,
     )
     return replace(plan, min_resource=floor), evidence
+
+
+def fresh_startup(plan: SprintPlan, carried: int) -> tuple[SprintPlan, str | None]:
+    """After a failed gate: the next sprint's random start-up trials come on top of its
+    ``carried`` configurations instead of counting them. They were chosen on the ranking the
+    gate distrusts; as a model's only start-up points they would keep it in their region."""
+    if plan.sampler == "random" or carried == 0:
+        return plan, None
+    base = DEFAULT_STARTUP if plan.n_startup_trials is None else plan.n_startup_trials
+    reason = (
+        f"{plan.sampler} starts with {base} random trials after the {carried} carried over "
+        f"(n_startup_trials {base + carried}): the carried configurations were chosen on the "
+        "ranking the gate distrusts, so they are not the model's only start"
+    )
+    return replace(plan, n_startup_trials=base + carried), reason
 
 
 def _distrust(

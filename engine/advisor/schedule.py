@@ -22,6 +22,7 @@ from engine.sprint import SprintPlan, planned_sprint
 class NextSprint:
     plan: SprintPlan
     reason: str
+    index: int  # the spec's sprint (0-based) it follows: itself, or the last for an extra one
 
 
 def next_sprint(
@@ -31,7 +32,7 @@ def next_sprint(
     planned = len(spec.sprints)
     if closed_number < planned:
         plan = planned_sprint(spec, closed_number, space=space)
-        return NextSprint(plan, f"planned sprint {closed_number + 1} of {planned}")
+        return NextSprint(plan, f"planned sprint {closed_number + 1} of {planned}", closed_number)
     extra = closed_number - planned + 1
     if extra > spec.advisor.extra_sprints:
         return None
@@ -39,7 +40,9 @@ def next_sprint(
     last = planned_sprint(spec, planned - 1, space=space)
     plan = replace(last, name=f"extra-{extra}", fidelity=fidelity)
     return NextSprint(
-        plan, f"extra sprint {extra} of {spec.advisor.extra_sprints} past the plan: {why}"
+        plan,
+        f"extra sprint {extra} of {spec.advisor.extra_sprints} past the plan: {why}",
+        planned - 1,
     )
 
 

@@ -9,6 +9,10 @@ import optuna
 from engine.space import Space
 
 SamplerKind = Literal["tpe", "gp", "random"]
+#: What a spec's sprint may name: a kind, or ``auto`` (engine/samplers/choice.py decides).
+SamplerSetting = Literal["tpe", "gp", "random", "auto"]
+#: Random trials a model-based sampler starts with when the sprint does not say.
+DEFAULT_STARTUP = 10
 
 
 def make_sampler(
@@ -25,7 +29,7 @@ def make_sampler(
     if kind == "tpe":
         return optuna.samplers.TPESampler(
             seed=seed,
-            n_startup_trials=10 if n_startup_trials is None else n_startup_trials,
+            n_startup_trials=DEFAULT_STARTUP if n_startup_trials is None else n_startup_trials,
             multivariate=True,
             constant_liar=True,  # parallel workers: running trials count as pessimistic values
         )

@@ -13,6 +13,7 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from engine.samplers import DEFAULT_STARTUP
 from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
 
 AcqOptimizer = Literal["auto", "lbfgs", "sampling"]
@@ -36,7 +37,7 @@ class GPSampler(BaseSampler):
     ) -> None:
         self._space = space
         self._seed = seed
-        self._n_initial = 10 if n_initial_points is None else max(1, n_initial_points)
+        self._n_initial = DEFAULT_STARTUP if n_initial_points is None else max(1, n_initial_points)
         # skopt's "auto" refines the best random candidates with L-BFGS; "sampling" only scores
         # the candidates: coarser, and asks cost about a third less (the GP fit is the rest).
         self._acq_optimizer = acq_optimizer

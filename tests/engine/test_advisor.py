@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,12 @@ from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from engine.advisor import ClosedSprint, Proposal, fit_carry_over, propose, volume
 from engine.advisor.gate import CARRIED
+from engine.advisor.propose import fresh_startup
 from engine.advisor.ranking import rank_trials, tied_with_kth
 from engine.proposal import EVIDENCE_VERSION, Evidence, Volume
-from engine.space import FloatParam, Space
+from engine.samplers import DEFAULT_STARTUP
+from engine.samplers.choice import choose_sampler, gp_dimensions
+from engine.space import CategoricalParam, FloatParam, Space
 from engine.spec import Spec, spec_from_dict
 from engine.sprint import planned_sprint
 from tui.proposal_text import plan_diff, render_proposal
@@ -586,3 +590,89 @@ def test_a_pruned_trial_never_ties_with_a_completed_one():
     trials = make_trials(space, [({"x": 1.0}, 0.0), ({"x": 2.0}, 1.0)])
     trials.append(pruned(space, {"x": 3.0}, 1, 1.0, number=2))  # same value, a step short
     assert tied_with_kth(rank_trials(trials, maximize=False), 2, 0.0) == (0, 0)
+
+
+# -- the auto sampler and start-up after a failed gate -----------------------------------
+AUTO_FINAL = [*PRUNED_FINAL[:2], {**PRUNED_FINAL[2], "sampler": "auto"}]
+
+
+def _space(n_float: int, choices: int = 0) -> Space:
+    params = tuple(FloatParam(f"x{i}", 0.0, 1.0) for i in range(n_float))
+    if choices:
+        params += (CategoricalParam("c", tuple(f"c{i}" for i in range(choices))),)
+    return Space(params)
+
+
+@pytest.mark.parametrize(
+    "n_float, choices, sampler, pruner",
+    [
+        (2, 0, "gp", "none"),  # small numeric: a GP, unpruned
+        (8, 0, "gp", "none"),  # at the limit
+        (9, 0, "tpe", "hyperband"),  # past it: TPE keeps the sprint's pruner
+        (4, 5, "gp", "none"),  # 4 + (5 - 1) one-hot = 8 dimensions
+        (5, 5, "tpe", "hyperband"),  # 9 dimensions
+        (0, 0, "tpe", "hyperband"),  # nothing searched
+    ],
+)
+def test_auto_picks_a_gp_for_few_dimensions_and_tpe_past_them(n_float, choices, sampler, pruner):
+    got = choose_sampler(_space(n_float, choices), "hyperband", max_params=8)
+    assert (got.sampler, got.pruner) == (sampler, pruner)
+    assert got.reason.startswith(f"auto: {sampler}")
+
+
+def test_auto_counts_categorical_choices_one_hot():
+    assert gp_dimensions(_space(2, 4)) == 5
+    assert choose_sampler(_space(2, 4), "none", max_params=4).sampler == "tpe"
+    assert "5 dimensions one-hot" in choose_sampler(_space(2, 4), "none", 4).reason
+    assert choose_sampler(_space(2, 4), "none", max_params=5).sampler == "gp"
+
+
+def test_auto_is_decided_over_the_space_the_proposal_cuts_to():
+    space = {f"x{i}": X for i in range(9)}
+    wide = make_spec(space, sprints=AUTO_FINAL)
+    assert planned_sprint(wide, 2).sampler == "tpe"  # nine parameters: TPE, Hyperband kept
+    assert planned_sprint(wide, 2).pruner == "hyperband"
+    narrow = wide.to_space().freeze("x8", 5.0)
+    plan = planned_sprint(wide, 2, space=narrow)
+    assert (plan.sampler, plan.pruner) == ("gp", "none")
+
+
+def test_the_proposal_names_the_auto_choice_and_its_reason():
+    spec = make_spec({"x": X}, {"top_k": 5}, sprints=AUTO_FINAL)
+    history, closed = _two_sprints(spec, inverted=False)
+    p = propose(spec, history, closed)
+    nxt = p.evidence.to_json()["next"]
+    assert (p.plan.sampler, p.plan.pruner) == ("gp", "none")
+    assert (nxt["sampler"], nxt["pruner"]) == ("gp", "none")
+    assert nxt["sampler_reason"] == (
+        "auto: gp, 1 searched parameter (at most 8); hyperband is off: a GP learns only from "
+        "trials that finish"
+    )
+    assert f"  sampler: {nxt['sampler_reason']}" in render_proposal(p, closed.plan, 2)
+    named = make_spec({"x": X}, {"top_k": 5}, sprints=PRUNED_FINAL)
+    assert propose(named, *_two_sprints(named, inverted=False)).evidence.next.sampler_reason == ""
+
+
+def test_after_a_failed_gate_random_start_up_comes_on_top_of_the_carry_over():
+    spec = make_spec({"x": X}, {"top_k": 5}, sprints=AUTO_FINAL)
+    history, closed = _two_sprints(spec, inverted=True)
+    p = propose(spec, history, closed)
+    carried = len(p.carry_over)
+    assert carried > 0 and p.plan.n_startup_trials == DEFAULT_STARTUP + carried
+    assert p.evidence.next.n_startup_trials == DEFAULT_STARTUP + carried
+    assert any("random trials after the" in n for n in p.evidence.notes)
+    passed = propose(spec, *_two_sprints(spec, inverted=False))
+    assert passed.plan.n_startup_trials is None  # the spec's (the default)
+    off = make_spec({"x": X}, {"top_k": 5, "fresh_startup": False}, sprints=AUTO_FINAL)
+    assert propose(off, *_two_sprints(off, inverted=True)).plan.n_startup_trials is None
+
+
+def test_fresh_startup_keeps_a_random_sprint_and_an_empty_carry_over():
+    spec = make_spec({"x": X}, sprints=AUTO_FINAL)
+    plan = replace(planned_sprint(spec, 2), n_startup_trials=3)
+    assert fresh_startup(plan, 4)[0].n_startup_trials == 7
+    assert fresh_startup(plan, 0) == (plan, None)
+    assert fresh_startup(replace(plan, sampler="random"), 4) == (
+        replace(plan, sampler="random"),
+        None,
+    )
