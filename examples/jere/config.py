@@ -9,11 +9,14 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_type_hints
 
 SCHEDULERS = ("off", "linear", "one_cycle")
 SCHEDULER_ALIASES = {"linear_warmup": "linear", "constant": "off", "none": "off"}
 WEIGHTINGS = ("static", "uncertainty", "dwa")
+#: What each epoch reports (computed in :mod:`examples.jere.epoch_score`).
+EpochMetric = Literal["f1_best", "average_precision", "f1_default"]
+EPOCH_METRICS: tuple[str, ...] = get_args(EpochMetric)
 
 
 class ConfigError(ValueError):
@@ -121,7 +124,9 @@ class RunSettings:
     spans ``max_epochs`` (default: the fidelity's epochs); training stops after the fidelity's
     epochs or ``stop_after_epoch`` (an epoch number, or ``"warmup"`` for ⌈pct_start·max_epochs⌉),
     whichever is first. ``t_mention``/``t_rel`` are the fixed thresholds of every per-epoch
-    report; calibration starts from them.
+    report; calibration starts from them. ``epoch_metric`` is the quantity each epoch reports:
+    ``f1_best`` (relation micro-F1 at the best thresholds on the validation subset, the
+    default), ``average_precision``, or ``f1_default`` (at ``t_mention``/``t_rel``).
     """
 
     encoder: str = "tiny"
@@ -137,6 +142,7 @@ class RunSettings:
     stop_after_epoch: int | str | None = None
     t_mention: float = 0.5
     t_rel: float = 0.4
+    epoch_metric: str = "f1_best"
     calibrate: bool = True
     calibration_calls: int = 30
     per_type_thresholds: bool = False
@@ -151,6 +157,7 @@ class RunSettings:
         if "scheduler" in values and values["scheduler"] is not None:
             values["scheduler"] = SCHEDULER_ALIASES.get(values["scheduler"], values["scheduler"])
             _choice("fidelity scheduler", values["scheduler"], SCHEDULERS)
+        _choice("fidelity epoch_metric", values.get("epoch_metric", "f1_best"), EPOCH_METRICS)
         stop = values.get("stop_after_epoch")
         if stop is not None and stop != "warmup" and not (isinstance(stop, int) and stop >= 1):
             raise ConfigError(
