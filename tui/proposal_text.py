@@ -29,8 +29,6 @@ def render_proposal(proposal: Proposal, closed: SprintPlan, after_sprint: int) -
     lines += ["  " + line for line in plan_diff(closed, plan, spaces=False, always=True)]
     if ev.next is not None and ev.next.reason:
         lines.append(f"  why: {ev.next.reason}")
-    if ev.next is not None and ev.next.sampler_reason:
-        lines.append(f"  sampler: {ev.next.sampler_reason}")
     lines += ["", _space_header(ev)]
     lines += _param_lines(closed, plan, ev.params)
     lines += ["", *_carry_lines(proposal.carry_over, ev.carry_over)]

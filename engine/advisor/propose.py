@@ -108,6 +108,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     choice, _ = auto_sampler(spec, nxt.index, space)
     if choice is not None:  # decided over the space the sprint will search
         plan = replace(plan, sampler=choice.sampler, pruner=choice.pruner)
+        cut.notes.append(f"sampler {choice.reason}")
     pruner = None
     if gate.passed is False and settings.raise_min_resource:
         plan, pruner = pruner_floor(plan, closed.plan)

@@ -648,7 +648,9 @@ def test_the_proposal_names_the_auto_choice_and_its_reason():
         "auto: gp, 1 searched parameter (at most 8); hyperband is off: a GP learns only from "
         "trials that finish"
     )
-    assert f"  sampler: {nxt['sampler_reason']}" in render_proposal(p, closed.plan, 2)
+    # ...and as a note, which the app, the report and `sprintopt propose` all show
+    assert f"sampler {nxt['sampler_reason']}" in p.evidence.notes
+    assert f"  - sampler {nxt['sampler_reason']}" in render_proposal(p, closed.plan, 2)
     named = make_spec({"x": X}, {"top_k": 5}, sprints=PRUNED_FINAL)
     assert propose(named, *_two_sprints(named, inverted=False)).evidence.next.sampler_reason == ""
 
