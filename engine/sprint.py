@@ -62,13 +62,13 @@ def planned_sprint(spec: Spec, index: int, space: Space | None = None) -> Sprint
     ``sampler = "auto"`` is decided over that space (``auto_sampler``)."""
     s = spec.sprints[index]
     space = space or spec.to_space()
-    sampler, pruner = auto_sampler(spec, index, space)
+    choice = auto_sampler(spec, index, space)
     return SprintPlan(
         name=s.name,
         space=space,
         fidelity=sprint_fidelity(spec, s),
-        sampler=sampler.sampler if sampler else s.sampler,  # type: ignore[arg-type]
-        pruner=sampler.pruner if sampler else pruner,
+        sampler=choice.sampler if choice else s.sampler,  # type: ignore[arg-type]
+        pruner=choice.pruner if choice else s.pruner,
         budget=s.trials,
         min_resource=s.min_resource,
         reduction_factor=s.reduction_factor,
@@ -78,13 +78,13 @@ def planned_sprint(spec: Spec, index: int, space: Space | None = None) -> Sprint
     )
 
 
-def auto_sampler(spec: Spec, index: int, space: Space) -> tuple[SamplerChoice | None, PrunerKind]:
-    """For the spec's sprint ``index`` over ``space``: the ``auto`` sampler's choice (None when
-    the sprint names its sampler) and the sprint's own pruner."""
+def auto_sampler(spec: Spec, index: int, space: Space) -> SamplerChoice | None:
+    """The ``auto`` sampler's choice for the spec's sprint ``index`` over ``space``; None when
+    the sprint names its sampler."""
     s = spec.sprints[index]
     if s.sampler != "auto":
-        return None, s.pruner
-    return choose_sampler(space, s.pruner, spec.advisor.gp_max_params), s.pruner
+        return None
+    return choose_sampler(space, s.pruner, spec.advisor.gp_max_params)
 
 
 def study_name(session: str, number: int, sprint: str) -> str:

@@ -105,7 +105,7 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         )
     space = in_spec_order(space, original)
     plan = replace(nxt.plan, space=space)
-    choice, _ = auto_sampler(spec, nxt.index, space)
+    choice = auto_sampler(spec, nxt.index, space)
     if choice is not None:  # decided over the space the sprint will search
         plan = replace(plan, sampler=choice.sampler, pruner=choice.pruner)
         cut.notes.append(f"sampler {choice.reason}")
