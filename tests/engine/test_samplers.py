@@ -225,10 +225,73 @@ def test_gp_ignores_trials_outside_its_space() -> None:
 
 def test_gp_beats_random_on_a_quadratic() -> None:
     def best(kind: str, seed: int) -> float:
-        return min(score(p) for p in optimise(kind, LINE, seed, 8))
+        return min(score(p) for p in optimise(kind, LINE, seed, 10))
 
-    seeds = (0, 1, 2)
+    seeds = range(9)  # a few asks a seed: one unlucky draw of acquisition moves a small median
     gp = statistics.median(best("gp", s) for s in seeds)
     rnd = statistics.median(best("random", s) for s in seeds)
     assert gp < 1e-2
     assert gp < rnd / 10, (gp, rnd)
+
+
+def test_a_warm_kernel_fit_finds_what_a_full_fit_finds() -> None:
+    # Between full fits the GP's kernel is fitted once, from the last fit's hyper-parameters:
+    # on the history it was fitted on plus a few new trials, it reaches the likelihood of
+    # skopt's full fit (default start and two random restarts).
+    import numpy as np
+    from skopt import Optimizer
+
+    from engine.samplers import gp
+
+    plane = Space((FloatParam("x", -5.0, 5.0), FloatParam("y", 0.0, 1.0)))
+    sampler = gp.GPSampler(plane, seed=0, n_initial_points=STARTUP)
+    study = optuna.create_study(sampler=sampler)
+    for _ in range(10):
+        trial = study.ask(plane.to_optuna())
+        study.tell(trial, (trial.params["x"] - 1.3) ** 2 + 3 * trial.params["y"])
+    assert sampler._warm is not None and sampler._warm.since_full > 0  # some fits were warm
+    rng = np.random.RandomState(1)
+    xs = [[rng.uniform(-5, 5), rng.uniform(0, 1)] for _ in range(18)]
+    ys = [(x - 1.3) ** 2 + 3 * y for x, y in xs]
+    estimators = gp._Estimators([gp._dimension(p) for p in plane.params])
+    fitted = []
+    for warm in (sampler._warm, None):
+        opt = Optimizer(
+            [gp._dimension(p) for p in plane.params],
+            base_estimator=estimators(warm, seed=3),
+            n_initial_points=STARTUP,
+            random_state=0,
+        )
+        opt.tell(xs, ys)
+        fitted.append(opt.models[-1].log_marginal_likelihood_value_)
+    warm_fit, full_fit = fitted
+    assert warm_fit >= full_fit - 0.5, (warm_fit, full_fit)
+
+
+def test_gp_refits_its_kernel_in_full_at_a_fixed_period() -> None:
+    from engine.samplers import gp
+
+    sampler = gp.GPSampler(LINE, seed=0, n_initial_points=STARTUP)
+    study = optuna.create_study(sampler=sampler)
+    since_full = []
+    for _ in range(STARTUP + 2 * gp.FULL_FIT_EVERY):
+        trial = study.ask(LINE.to_optuna())
+        study.tell(trial, score(trial.params))
+        if sampler._warm is not None:
+            since_full.append(sampler._warm.since_full)
+    # One model per ask after the start-up: a full fit (0), then warm ones counting up.
+    assert since_full[: gp.FULL_FIT_EVERY + 1] == [*range(gp.FULL_FIT_EVERY), 0]
+
+
+def test_gp_starts_lbfgs_from_fewer_candidates_and_samples_with_all_of_skopts() -> None:
+    # L-BFGS refines the best few candidates, so it needs fewer of them; where the acquisition
+    # is only sampled (a Hamming kernel over categoricals, or "sampling" asked for) the best
+    # candidate is the answer, and skopt's 10,000 stay.
+    from engine.samplers import gp
+
+    colours = Space((CategoricalParam("c", ("red", "green", "blue")),))
+    cases = [(LINE, "auto", "lbfgs"), (LINE, "sampling", "sampling"), (colours, "auto", "sampling")]
+    for space, asked, used in cases:
+        optimizer = gp.GPSampler(space, seed=0, acq_optimizer=asked)._optimizer(0)  # type: ignore[arg-type]
+        assert optimizer.acq_optimizer == used
+        assert optimizer.n_points == (gp.LBFGS_CANDIDATES if used == "lbfgs" else 10_000)
