@@ -7,14 +7,20 @@ session with many thousand trials stays cheap to poll.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from functools import partial
+from itertools import chain
+from operator import itemgetter
+from typing import Any, Literal
 
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, OVER_BUDGET, RETRY_OF
+from engine.optuna_internals import storage_trial_id
+from engine.read.memo import Patch, PerTrial
 from engine.records import DecisionRecord, ProposalRecord, SprintRecord
 from engine.states import SprintState
 
@@ -55,21 +61,34 @@ def session_events(
     decisions: Sequence[DecisionRecord],
     explain: Explain,
     limit: int = 200,
+    memo: EventsMemo | None = None,
+    patch: Callable[[SprintRecord], Patch | None] | None = None,
 ) -> list[Event]:
-    """The newest ``limit`` events, oldest first; ``explain`` words the prunes among them."""
-    pending: list[_Pending] = []
+    """The newest ``limit`` events, oldest first; ``explain`` words the prunes among them.
+
+    ``memo``: what a reader that polls keeps between polls (:class:`EventsMemo`); ``patch``:
+    how each sprint's trials came from those of the poll before (``TrialCache.patch``).
+    """
+    memo = EventsMemo() if memo is None else memo
+    keyed: list[_Keyed] = []
     for sprint in sprints:
-        pending += _sprint_events(sprint)
+        keyed += _in_order(_sprint_events(sprint), 0)
         if sprint.state != SprintState.SETUP:
-            pending += _trial_events(sprint, trials(sprint), handed_back(sprint))
+            how = None if patch is None else patch(sprint)
+            keyed += memo.newest(sprint, trials(sprint), handed_back(sprint), limit, how)
     by_sprint = {p.id: p.after_sprint for p in proposals}
-    for p in proposals:
-        pending.append(_Pending(p.created_at, "proposal", p.after_sprint, None, _proposal_text(p)))
-    for d in decisions:
-        after = by_sprint.get(d.proposal_id, 0)
-        pending.append(_Pending(d.created_at, "decision", after, None, _decision_text(d, after)))
-    pending.sort(key=lambda e: (e.at, e.sprint, e.trial if e.trial is not None else -1))
-    newest = pending[-limit:]
+    made = [
+        _Pending(p.created_at, "proposal", p.after_sprint, None, _proposal_text(p))
+        for p in proposals
+    ]
+    keyed += _in_order(made, 1)
+    afters = [by_sprint.get(d.proposal_id, 0) for d in decisions]
+    made = [
+        _Pending(d.created_at, "decision", after, None, _decision_text(d, after))
+        for d, after in zip(decisions, afters, strict=True)
+    ]
+    keyed += _in_order(made, 2)
+    newest = [e for _, e in _newest(keyed, limit)]
     texts: dict[tuple[int, int], str] = {}
     for sprint in sprints:
         numbers = {e.trial for e in newest if e.kind == "prune" and e.sprint == sprint.number}
@@ -79,6 +98,106 @@ def session_events(
         Event(e.at, e.kind, e.sprint, e.trial, texts.get((e.sprint, e.trial or -1), e.text))
         for e in newest
     ]
+
+
+#: An event with the key it is ordered by: (time, sprint, trial or -1, then what keeps two
+#: events at one time of one trial in the order they were made: sprints' events, proposals,
+#: decisions; a trial's storage id and its events in order). No two keys are equal.
+_Keyed = tuple[tuple[Any, ...], _Pending]
+
+
+def _in_order(events: Sequence[_Pending], group: int) -> list[_Keyed]:
+    """Events of no trial, keyed in the order they come (``group``: sprints' events 0,
+    proposals 1, decisions 2)."""
+    return [((e.at, e.sprint, -1, group, 0, i), e) for i, e in enumerate(events)]
+
+
+def _newest(keyed: Iterable[_Keyed], limit: int) -> list[_Keyed]:
+    """The ``limit`` newest, oldest first."""
+    return heapq.nlargest(limit, keyed, key=itemgetter(0))[::-1]
+
+
+class EventsMemo:
+    """What :func:`session_events` keeps between polls, per sprint (:class:`_SprintEvents`)."""
+
+    def __init__(self) -> None:
+        self._sprints: dict[str, _SprintEvents] = {}
+
+    def newest(
+        self,
+        sprint: SprintRecord,
+        trials: Sequence[FrozenTrial],
+        handed_back: set[int],
+        limit: int,
+        patch: Patch | None = None,
+    ) -> list[_Keyed]:
+        """The sprint's newest ``limit`` trial events, oldest first. ``patch``: how ``trials``
+        came from the list of an earlier poll (``TrialCache.patch``)."""
+        memo = self._sprints.get(sprint.study_name)
+        if memo is None:
+            memo = self._sprints[sprint.study_name] = _SprintEvents(sprint.number)
+        return memo.newest(trials, frozenset(handed_back), limit, patch)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    trials: Sequence[FrozenTrial]
+    back: frozenset[int]
+    limit: int
+    events: list[tuple[_Keyed, ...]]  # of each trial, in order
+    newest: list[_Keyed]
+
+
+class _SprintEvents:
+    """One sprint's trial events: each trial's kept while it, the trial it retries and whether
+    it was handed back are the same; the newest kept while the trials and hand-backs are. At a
+    poll that only added trials or replaced ones without events (running ones), only those are
+    looked at."""
+
+    def __init__(self, sprint: int) -> None:
+        self._per_trial = PerTrial[tuple[_Keyed, ...]](partial(_trial_events, sprint))
+        self._seen: _Seen | None = None
+        self._origins: set[int] = set()  # the numbers of the trials that others retry
+
+    def newest(
+        self,
+        trials: Sequence[FrozenTrial],
+        back: frozenset[int],
+        limit: int,
+        patch: Patch | None,
+    ) -> list[_Keyed]:
+        seen = self._seen
+        same = seen is not None and seen.back == back and seen.limit == limit
+        if seen is not None and same and seen.trials is trials:
+            return seen.newest
+        if not same or patch is None or seen is None or patch[0] is not seen.trials:
+            patch = None
+        elif any(trials[i].number in self._origins for i in patch[1]):
+            patch = None  # a retried trial changed: its retry's event may have too
+        if patch is None:
+            self._origins = set()
+        by_number: dict[int, FrozenTrial] = {}
+
+        def inputs(t: FrozenTrial) -> tuple[object, ...]:
+            origin = t.user_attrs.get(RETRY_OF)
+            if origin is None:
+                return None, t.number in back
+            self._origins.add(origin)
+            if not by_number:
+                by_number.update((u.number, u) for u in trials)
+            return by_number.get(origin), t.number in back
+
+        events = self._per_trial.each(trials, inputs, patch)
+        if (
+            patch is not None
+            and seen is not None
+            and not any(seen.events[i] for i in patch[1] if i < len(seen.events))
+        ):  # none of the newest went: the newest of them and the changed trials' events
+            newest = _newest(seen.newest + [e for i in patch[1] for e in events[i]], limit)
+        else:
+            newest = _newest(chain.from_iterable(events), limit)
+        self._seen = _Seen(trials, back, limit, events, newest)
+        return newest
 
 
 def _sprint_events(sprint: SprintRecord) -> list[_Pending]:
@@ -95,30 +214,27 @@ def _sprint_events(sprint: SprintRecord) -> list[_Pending]:
 
 
 def _trial_events(
-    sprint: SprintRecord, trials: Sequence[FrozenTrial], handed_back: set[int]
-) -> list[_Pending]:
+    k: int, t: FrozenTrial, old: FrozenTrial | None, handed_back: bool
+) -> tuple[_Keyed, ...]:
+    """Trial ``t`` of sprint ``k``'s events: its retry of ``old`` (when it retries one of the
+    sprint's trials), and its prune or failure (unless it was handed back)."""
+    if t.user_attrs.get(OVER_BUDGET):
+        return ()
     out: list[_Pending] = []
-    by_number = {t.number: t for t in trials}
-    k = sprint.number
-    for t in trials:
-        if t.user_attrs.get(OVER_BUDGET):
-            continue
-        origin = t.user_attrs.get(RETRY_OF)
-        if origin is not None and origin in by_number:
-            old = by_number[origin]
-            at = old.datetime_complete or old.datetime_start
-            if at is not None:
-                text = f"trial {origin} re-queued as trial {t.number} ({_retry_reason(old)})"
-                out.append(_Pending(utc(at), "retry", k, t.number, text))
-        if t.datetime_complete is None or t.number in handed_back:
-            continue
+    if old is not None:
+        at = old.datetime_complete or old.datetime_start
+        if at is not None:
+            text = f"trial {old.number} re-queued as trial {t.number} ({_retry_reason(old)})"
+            out.append(_Pending(utc(at), "retry", k, t.number, text))
+    if t.datetime_complete is not None and not handed_back:
         at = utc(t.datetime_complete)
         if t.state == TrialState.PRUNED:
             out.append(_Pending(at, "prune", k, t.number, f"trial {t.number} pruned"))
         elif t.state == TrialState.FAIL:
             reason = str(t.user_attrs.get(FAIL_REASON) or "no reason recorded").splitlines()[0]
             out.append(_Pending(at, "failure", k, t.number, f"trial {t.number} failed: {reason}"))
-    return out
+    tid = storage_trial_id(t)
+    return tuple(((e.at, k, t.number, 0, 1, tid, j), e) for j, e in enumerate(out))
 
 
 def _retry_reason(old: FrozenTrial) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Set
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import chain
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ from engine.objective import Fidelity
 from engine.optuna_internals import fixed_params
 from engine.outages import StorageTrouble, storage_summary, troubles
 from engine.read.events import utc
+from engine.read.memo import Patch, PerTrial
 from engine.read.progress import (
     SessionProgress,
     SprintPace,
@@ -121,8 +123,8 @@ class SessionView:
         return storage_summary(self.storage, self.silent_workers, self.grace_period)
 
 
-def _state(t: FrozenTrial, handed_back: Set[int]) -> RowState:
-    if t.number in handed_back:
+def _state(t: FrozenTrial, retried: bool) -> RowState:
+    if retried:
         return "retried"
     if t.user_attrs.get(OVER_BUDGET):
         return "over_budget"
@@ -194,11 +196,6 @@ def _row(facts: _SprintFacts, t: FrozenTrial, state: RowState) -> TrialRow:
     )
 
 
-#: A trial's row as last made: (the trial it was made from, whether it was handed back, the row;
-#: None for a trial that shows none).
-_Made = tuple[FrozenTrial, bool, TrialRow | None]
-
-
 @dataclass
 class PollMemo:
     """What a reader that polls keeps between polls: a trial that is the same object as at the
@@ -206,11 +203,8 @@ class PollMemo:
     row; a sprint whose trials and hand-backs are all unchanged keeps its list of rows, and a
     sprint whose list is the same keeps its view."""
 
-    #: Per study: by ``id()`` of the trial (held, so the id stays its own), what was made of it.
-    made: dict[str, dict[int, _Made]] = field(default_factory=dict)
-    lists: dict[str, tuple[list[FrozenTrial], frozenset[int], list[TrialRow]]] = field(
-        default_factory=dict
-    )
+    #: Per study: its rows (:class:`_SprintRows`).
+    rows: dict[str, _SprintRows] = field(default_factory=dict)
     #: Per sprint number: (its rows, its record, its view, its best row).
     views: dict[int, tuple[list[TrialRow], SprintRecord, SprintView, TrialRow | None]] = field(
         default_factory=dict
@@ -221,44 +215,61 @@ class PollMemo:
     paces: dict[int, tuple[list[TrialRow], SprintPace]] = field(default_factory=dict)
 
 
-def _make(facts: _SprintFacts, t: FrozenTrial, back: Set[int]) -> _Made:
-    retried = t.number in back
+def _make(facts: _SprintFacts, t: FrozenTrial, retried: bool) -> TrialRow | None:
+    """The trial's row; None for a trial that shows none."""
     if HISTORY in t.user_attrs:
-        return t, retried, None  # a copy of an earlier sprint's trial, to inform the sampler
-    state = _state(t, back)
+        return None  # a copy of an earlier sprint's trial, to inform the sampler
+    state = _state(t, retried)
     if state == "over_budget":
-        return t, retried, None  # a race's loser: never ran, never counted
-    return t, retried, _row(facts, t, state)
+        return None  # a race's loser: never ran, never counted
+    return _row(facts, t, state)
+
+
+class _SprintRows:
+    """One sprint's rows: each trial's kept while it and its hand-back are the same, the list
+    while the trials and the hand-backs are."""
+
+    def __init__(self, sprint: SprintRecord) -> None:
+        self._made = PerTrial[TrialRow | None](partial(_make, _SprintFacts.of(sprint)))
+        self._last: tuple[list[FrozenTrial], frozenset[int], list[TrialRow]] | None = None
+
+    def of(
+        self, trials: list[FrozenTrial], handed_back: set[int], patch: Patch | None
+    ) -> list[TrialRow]:
+        back, last = frozenset(handed_back), self._last
+        if last is not None and last[0] is trials and last[1] == back:
+            return last[2]
+        if last is None or last[1] != back:
+            patch = None  # a trial handed back or taken back may be anywhere
+        made = self._made.each(trials, lambda t: (t.number in back,), patch)
+        rows = [r for r in made if r is not None]
+        self._last = trials, back, rows
+        return rows
 
 
 def _sprint_rows(
-    sprint: SprintRecord, trials: list[FrozenTrial], handed_back: set[int], memo: PollMemo
+    sprint: SprintRecord,
+    trials: list[FrozenTrial],
+    handed_back: set[int],
+    memo: PollMemo,
+    patch: Patch | None = None,
 ) -> list[TrialRow]:
-    study, back = sprint.study_name, frozenset(handed_back)
-    last = memo.lists.get(study)
-    if last is not None and last[0] is trials and last[1] == back:
-        return last[2]
-    same_back = last is not None and last[1] == back
-    facts = _SprintFacts.of(sprint)
-    before, made = memo.made.get(study, {}), {}
-    rows = []
-    for t in trials:
-        old = before.get(id(t))
-        if old is None or old[0] is not t or not (same_back or old[1] == (t.number in back)):
-            old = _make(facts, t, back)
-        made[id(t)] = old
-        if old[2] is not None:
-            rows.append(old[2])
-    memo.made[study] = made
-    memo.lists[study] = (trials, back, rows)
-    return rows
+    rows = memo.rows.get(sprint.study_name)
+    if rows is None:
+        rows = memo.rows[sprint.study_name] = _SprintRows(sprint)
+    return rows.of(trials, handed_back, patch)
 
 
-def _set_up(session: SessionReader) -> Iterator[tuple[SprintRecord, list[FrozenTrial], set[int]]]:
-    """Each set-up sprint with its trials and the numbers of those handed back."""
+def _set_up(
+    session: SessionReader,
+) -> Iterator[tuple[SprintRecord, list[FrozenTrial], set[int], Patch | None]]:
+    """Each set-up sprint with its trials, the numbers of those handed back, and how its
+    trials came from the last list read (:meth:`SessionReader.trials_patch`)."""
     for sprint in session.sprints():
         if sprint.state != SprintState.SETUP:
-            yield sprint, session.trials(sprint), session.store.retried_numbers(sprint.study_name)
+            trials = session.trials(sprint)
+            back = session.store.retried_numbers(sprint.study_name)
+            yield sprint, trials, back, session.trials_patch(sprint)
 
 
 def rows_by_sprint(
@@ -267,8 +278,8 @@ def rows_by_sprint(
     """Each set-up sprint's rows, in trial order; ``memo`` keeps rows between polls."""
     memo = PollMemo() if memo is None else memo
     return {
-        sprint.number: _sprint_rows(sprint, trials, back, memo)
-        for sprint, trials, back in _set_up(session)
+        sprint.number: _sprint_rows(sprint, trials, back, memo, patch)
+        for sprint, trials, back, patch in _set_up(session)
     }
 
 
@@ -283,8 +294,8 @@ def trial_rows(
     """
     memo = PollMemo() if memo is None else memo
     out: list[TrialRow] = []
-    for sprint, trials, back in _set_up(session):
-        rows = _sprint_rows(sprint, trials, back, memo)
+    for sprint, trials, back, patch in _set_up(session):
+        rows = _sprint_rows(sprint, trials, back, memo, patch)
         pruned = {r.number for r in rows if r.state == "pruned" and r.reason is None}
         if prune_reasons and pruned:
             why = explain_prunes(trials, sprint.plan, sprint.study_name, session.maximize, pruned)

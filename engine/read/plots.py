@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
@@ -14,6 +15,7 @@ from engine.advisor.importance import Importance, importances
 from engine.advisor.ranking import top_k_size
 from engine.attrs import OVER_BUDGET
 from engine.read.chart_views import wants_log
+from engine.read.memo import Patch, PerTrial
 from engine.spec import Spec
 from engine.sprint import SprintPlan
 
@@ -46,48 +48,79 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
-def best_so_far(trials: Sequence[FrozenTrial], maximize: bool) -> tuple[tuple[int, float], ...]:
-    """(trial number, best completed value up to it) at each improvement and the last trial."""
+_STATES = {
+    TrialState.COMPLETE: "complete",
+    TrialState.PRUNED: "pruned",
+    TrialState.FAIL: "failed",
+    TrialState.RUNNING: "running",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    """What the charts take from one trial."""
+
+    number: int
+    state: str | None  # one of :data:`_STATES`' names; None for a waiting trial
+    value: float | None  # a completed trial's finite value
+    params: dict[str, Any]
+    steps: dict[int, float]
+
+
+def _point(t: FrozenTrial) -> _Point | None:
+    """None for a trial the charts leave out: a race's loser, that never ran."""
+    if t.user_attrs.get(OVER_BUDGET):
+        return None
+    done = t.state == TrialState.COMPLETE and _finite(t.value)
+    value = float(t.value) if done else None  # type: ignore[arg-type]
+    return _Point(t.number, _STATES.get(t.state), value, t.params, t.intermediate_values)
+
+
+class ChartMemo(PerTrial["_Point | None"]):
+    """What :func:`chart_data` keeps between polls: each trial's point."""
+
+    def __init__(self) -> None:
+        super().__init__(_point)
+
+
+def best_so_far(points: Sequence[_Point], maximize: bool) -> tuple[tuple[int, float], ...]:
+    """(trial number, best completed value up to it) at each completed trial, by number."""
     out: list[tuple[int, float]] = []
     best: float | None = None
-    for t in sorted(trials, key=lambda t: t.number):
-        if t.state != TrialState.COMPLETE or not _finite(t.value):
+    for p in points:
+        value = p.value
+        if value is None:
             continue
-        value = float(t.value)  # type: ignore[arg-type]
         if best is None or (value > best if maximize else value < best):
             best = value
-        out.append((t.number, best))
+        out.append((p.number, best))
     return tuple(out)
 
 
-def learning_curves(trials: Sequence[FrozenTrial], limit: int = CURVES) -> tuple[Curve, ...]:
-    """The intermediate values of the newest ``limit`` trials that reported any."""
-    states = {
-        TrialState.COMPLETE: "complete",
-        TrialState.PRUNED: "pruned",
-        TrialState.FAIL: "failed",
-        TrialState.RUNNING: "running",
-    }
-    reported = [t for t in trials if t.intermediate_values and t.state in states]
+def learning_curves(points: Sequence[_Point], limit: int = CURVES) -> tuple[Curve, ...]:
+    """The intermediate values of the ``limit`` trials of the largest numbers that reported
+    any (``points`` by number)."""
+    newest: list[_Point] = []
+    for p in reversed(points):
+        if len(newest) == limit:
+            break
+        if p.steps and p.state is not None:
+            newest.append(p)
     curves = []
-    for t in sorted(reported, key=lambda t: t.number)[-limit:]:
-        points = sorted((s, v) for s, v in t.intermediate_values.items() if math.isfinite(v))
-        if points:
-            steps, values = zip(*points, strict=True)
-            curves.append(Curve(t.number, states[t.state], tuple(steps), tuple(values)))
+    for p in reversed(newest):
+        finite = sorted((s, v) for s, v in p.steps.items() if math.isfinite(v))
+        if finite:
+            steps, values = zip(*finite, strict=True)
+            curves.append(Curve(p.number, p.state, tuple(steps), tuple(values)))  # type: ignore[arg-type]
     return tuple(curves)
 
 
 def value_against(
-    trials: Sequence[FrozenTrial], names: Sequence[str]
+    points: Sequence[_Point], names: Sequence[str]
 ) -> dict[str, tuple[tuple[Any, float], ...]]:
     """Per parameter: (its value, the trial's value) over the completed trials."""
-    done = [
-        (t.params, t.value)
-        for t in trials
-        if t.state == TrialState.COMPLETE and t.value is not None and _finite(t.value)
-    ]
-    return {n: tuple((p[n], float(v)) for p, v in done if n in p) for n in names}
+    done = [(p.params, p.value) for p in points if p.value is not None]
+    return {n: tuple((params[n], v) for params, v in done if n in params) for n in names}
 
 
 METHOD_NAMES = {"fanova": "fANOVA", "ped_anova": "PED-ANOVA"}
@@ -136,9 +169,15 @@ def chart_data(
     plan: SprintPlan,
     maximize: bool,
     importance: tuple[tuple[tuple[str, float], ...], str],
+    memo: ChartMemo | None = None,
+    patch: Patch | None = None,
 ) -> ChartData:
-    shown = [t for t in trials if not t.user_attrs.get(OVER_BUDGET)]
-    best, curves = best_so_far(shown, maximize), learning_curves(shown)
+    """The sprint's charts; ``memo`` keeps each trial's point between polls, and ``patch`` says
+    how ``trials`` came from the list of the last call (``TrialCache.patch``)."""
+    made = (ChartMemo() if memo is None else memo).each(trials, patch=patch)
+    points = [p for p in made if p is not None]
+    by_number = sorted(points, key=attrgetter("number"))  # already so, from a TrialCache
+    best, curves = best_so_far(by_number, maximize), learning_curves(by_number)
     values = [v for _, v in best] + [v for c in curves for v in c.values]
     return ChartData(
         sprint=number,
@@ -146,6 +185,6 @@ def chart_data(
         importance_title=importance[1],
         best_so_far=best,
         curves=curves,
-        scatter=value_against(shown, plan.space.names),
+        scatter=value_against(points, plan.space.names),
         log_y=wants_log(values),
     )

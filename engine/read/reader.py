@@ -19,6 +19,7 @@ from optuna.trial import FrozenTrial
 from engine.attrs import HISTORY
 from engine.errors import SessionError, SpecError
 from engine.optuna_internals import storage_trial_id
+from engine.read.memo import Patch
 from engine.records import (
     DecisionRecord,
     ProposalRecord,
@@ -82,6 +83,11 @@ class SessionReader:
 
     def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
         return self.study(sprint).get_trials(deepcopy=False)
+
+    def trials_patch(self, sprint: SprintRecord) -> Patch | None:
+        """How the sprint's trials (the list :meth:`trials` gave last) came from the list
+        before; None here, where every call reads afresh."""
+        return None
 
     def measured_trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
         """The trials this sprint ran itself (not copies of earlier sprints' history)."""
@@ -151,6 +157,10 @@ class TrialCache:
         #: The study's trials by number (then id); a trial unchanged since the last update is
         #: the same object, so what was computed from it may be kept.
         self.trials: list[FrozenTrial] = []
+        #: How :attr:`trials` came from the list before it, where it was patched (as at a usual
+        #: poll): (that list, the positions of the trials new or replaced in this one); None
+        #: where it was listed afresh.
+        self.patch: tuple[list[FrozenTrial], tuple[int, ...]] | None = None
         self._by_id: dict[int, FrozenTrial] = {}
         self._pos: dict[int, int] = {}  # where each id is in ``trials``
         self._after = -1  # the largest storage id read
@@ -214,14 +224,18 @@ class TrialCache:
         ):
             self.trials = sorted(self._by_id.values(), key=_order)
             self._pos = {storage_trial_id(t): i for i, t in enumerate(self.trials)}
+            self.patch = None
             return
         out = list(listed)
-        for t in replaced:
-            out[pos[storage_trial_id(t)]] = t
+        at = [pos[storage_trial_id(t)] for t in replaced]
+        for t, i in zip(replaced, at, strict=True):
+            out[i] = t
         for t in new:
             pos[storage_trial_id(t)] = len(out)
+            at.append(len(out))
             out.append(t)
         self.trials = out
+        self.patch = listed, tuple(at)
 
     def _add(self, tid: int, t: FrozenTrial) -> None:
         self._by_id[tid] = t

@@ -19,12 +19,14 @@ from optuna.trial import FrozenTrial, TrialState
 
 from engine.attrs import FAIL_REASON, PREFIX, RETRY_OF, TRACEBACK, WORKER
 from engine.read.chart_views import ChartViews, ChartViewsMemo
-from engine.read.events import Event, session_events, utc
+from engine.read.events import Event, EventsMemo, session_events, utc
+from engine.read.memo import Patch
 from engine.read.model import PollMemo, SessionView, SprintView, TrialRow, session_view
 from engine.read.plots import (
     IMPORTANCE_TRIALS,
     METHOD_NAMES,
     ChartData,
+    ChartMemo,
     chart_data,
     live_importance,
 )
@@ -77,6 +79,9 @@ class LiveSession(SessionReader):
 
     def trials(self, sprint: SprintRecord) -> list[FrozenTrial]:
         return self.cache(sprint).trials
+
+    def trials_patch(self, sprint: SprintRecord) -> Patch | None:
+        return self.cache(sprint).patch
 
 
 @dataclass(frozen=True)
@@ -223,8 +228,10 @@ class Watch:
         self._rows = PollMemo()
         self._importance = LiveImportance(self.session.spec)
         self._events: tuple[object, tuple[Event, ...]] | None = None
+        self._events_memo = EventsMemo()
         self._chart: tuple[object, ChartData] | None = None
         self._chart_views = ChartViewsMemo()
+        self._chart_memo = ChartMemo()
         self._pace: tuple[list[TrialRow], tuple[int, float | None]] | None = None
 
     def _reasons(
@@ -279,6 +286,8 @@ class Watch:
                 proposals,
                 decisions,
                 self._explain,
+                memo=self._events_memo,
+                patch=self.session.trials_patch,
             )
             self._events = key, tuple(events)
         return self._events[1]
@@ -288,7 +297,15 @@ class Watch:
         importance = self._importance.of(sprint, trials)
         key = (sprint.number, self.session.cache(sprint).version, importance)
         if self._chart is None or self._chart[0] != key:
-            data = chart_data(sprint.number, trials, sprint.plan, self.session.maximize, importance)
+            data = chart_data(
+                sprint.number,
+                trials,
+                sprint.plan,
+                self.session.maximize,
+                importance,
+                self._chart_memo,
+                self.session.trials_patch(sprint),
+            )
             self._chart = key, data
         return self._chart[1]
 

@@ -227,6 +227,70 @@ def test_a_poll_reads_each_sprint_once_and_only_what_may_have_changed(live, monk
     assert store is live.watch.session.store
 
 
+def test_a_usual_poll_says_which_trials_are_new_or_replaced(live):
+    done = live.ask()
+    running = live.ask()
+    cache = live.watch.session.cache
+    live.watch.dashboard()
+    before = cache(live.sprint).trials
+    running.study.tell(running, 0.2)
+    added = live.ask()
+    live.watch.dashboard()
+    after = cache(live.sprint).trials
+    assert cache(live.sprint).patch == (before, (1, 2))
+    assert cache(live.sprint).patch[0] is before
+    assert after[0] is before[0] and [t.number for t in after] == [
+        done.number,
+        running.number,
+        added.number,
+    ]
+    _hide(live.sd.url, storage_trial_id(done))  # gone from the middle: listed afresh
+    live.watch.dashboard()
+    assert cache(live.sprint).patch is None
+    assert_as_fresh(live)
+
+
+def test_a_poll_makes_rows_events_and_chart_points_only_of_the_changed_trials(live, monkeypatch):
+    import engine.read.events as events
+    import engine.read.model as model
+    import engine.read.plots as plots
+
+    made: dict[str, list[int]] = {"row": [], "events": [], "point": []}
+
+    def counting(kind, make):
+        def counted(*args):
+            trial = next(a for a in args if isinstance(a, FrozenTrial))
+            made[kind].append(trial.number)
+            return make(*args)
+
+        return counted
+
+    monkeypatch.setattr(model, "_make", counting("row", model._make))
+    monkeypatch.setattr(events, "_trial_events", counting("events", events._trial_events))
+    monkeypatch.setattr(plots, "_point", counting("point", plots._point))
+    original, live.watch = live.watch, Watch(live.sd.name, live.sd.url)  # counting makers
+    try:
+        _only_the_changed_trials_are_made(live, made)
+    finally:
+        live.watch.close()
+        live.watch = original
+
+
+def _only_the_changed_trials_are_made(live: Live, made: dict[str, list[int]]) -> None:
+    trials = [live.ask() for _ in range(6)]
+    for t in trials[:5]:
+        t.study.tell(t, float(t.number))
+    live.watch.dashboard()
+    assert all(sorted(numbers) == [t.number for t in trials] for numbers in made.values())
+    for numbers in made.values():
+        numbers.clear()
+    trials[5].study.tell(trials[5], state=TrialState.PRUNED)
+    d = live.watch.dashboard()
+    assert made == {k: [trials[5].number] for k in made}
+    assert d.events[-1].kind == "prune" and d.events[-1].trial == trials[5].number
+    assert_as_fresh(live)
+
+
 def test_a_big_sprints_importance_is_worked_out_off_the_poll(live, monkeypatch):
     monkeypatch.setattr(LiveImportance, "INLINE", 5)
     for _ in range(12):
