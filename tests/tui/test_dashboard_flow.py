@@ -20,7 +20,7 @@ _dashboard = dashboard_shown
 
 def _shown_numbers(screen: DashboardScreen) -> list[int]:
     table = screen.query_one("#trials-data", DataTable)
-    return [int(str(k.value).split(":")[1]) for k in table.rows]
+    return [int(str(table.get_row_at(i)[0])) for i in range(table.row_count)]  # the "#" column
 
 
 def test_filter_the_table_by_state_and_by_parameter(awaiting):

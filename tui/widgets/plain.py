@@ -29,3 +29,8 @@ class PlainTable(DataTable):
 
     def add_column(self, label: Any, **kwargs: Any) -> ColumnKey:
         return super().add_column(plain(label), **kwargs)
+
+    def update_cell(
+        self, row_key: RowKey | str, column_key: ColumnKey | str, value: Any, **kwargs: Any
+    ) -> None:
+        super().update_cell(row_key, column_key, plain(value), **kwargs)

@@ -1,13 +1,16 @@
 """The live trial table: one row per trial of the shown sprint, sortable and filterable.
 
-Updates are incremental: when the shown rows keep their order only the changed cells are
-rewritten, so a poll of a long sprint costs little on the UI thread. It opens sorted by value,
+Updates are incremental: the table's rows are keyed by position and a poll rewrites only the
+cells that differ, and the column widths and the columns the same on every row are kept up to
+date row by row (:class:`ColumnStats`), so a poll of a long sprint costs little on the UI
+thread. It opens sorted by value,
 best first; ``#`` stays in view when it scrolls sideways; a column that reads the same on every
 row (the fidelity, within a sprint) is left out unless the operator picks it (``o``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,17 +98,50 @@ def _missing(r: TrialRow, column: str) -> bool:
     return _value(r, column) is None
 
 
+class ColumnStats:
+    """Per column, over every row: how many rows read otherwise than the first, and how many
+    rows have each width. Kept up to date row by row as rows come and go, so a poll that
+    changed a few rows costs a few rows, not every row of a long sprint."""
+
+    def __init__(
+        self, rows: Sequence[tuple[tuple[str, ...], tuple[int, ...]]], columns: int
+    ) -> None:
+        """``rows``: each row's (strings, widths) over ``columns`` columns; the first is the
+        one the others are compared with for as long as these stats live."""
+        self.first = rows[0][0] if rows else None
+        self.rows = len(rows)
+        self._differ, self._widths = [0] * columns, [Counter[int]() for _ in range(columns)]
+        if rows:
+            texts = zip(*(strings for strings, _ in rows), strict=True)
+            self._differ = [sum(x != c[0] for x in c) for c in texts]
+            self._widths = [Counter(c) for c in zip(*(w for _, w in rows), strict=True)]
+
+    def add(self, strings: tuple[str, ...], widths: tuple[int, ...], sign: int = 1) -> None:
+        """Count a row in (``sign`` 1) or out (-1); never the first."""
+        assert self.first is not None
+        self.rows += sign
+        for i, (a, b, w) in enumerate(zip(strings, self.first, widths, strict=True)):
+            self._differ[i] += sign * (a != b)
+            counts = self._widths[i]
+            counts[w] += sign
+            if not counts[w]:
+                del counts[w]
+
+    def widest(self, column: int) -> int:
+        return max(self._widths[column], default=0)
+
+    def constant(self, columns: Sequence[str]) -> set[str]:
+        """The columns (past :data:`CORE`) whose text is the same on every one of two or more
+        rows."""
+        if self.rows < 2:
+            return set()
+        return {c for c, n in zip(columns, self._differ, strict=True) if not n and c not in CORE}
+
+
 def constant_columns(strings: Sequence[tuple[str, ...]], columns: Sequence[str]) -> set[str]:
     """The columns (past :data:`CORE`) whose text is the same on every one of two or more rows."""
-    if len(strings) < 2:
-        return set()
-    first = strings[0]
-    same = [c not in CORE for c in columns]
-    for row in strings[1:]:
-        same = [keep and a == b for keep, a, b in zip(same, row, first, strict=True)]
-        if not any(same):
-            break
-    return {c for c, keep in zip(columns, same, strict=True) if keep}
+    rows = [(s, tuple(map(len, s))) for s in strings]
+    return ColumnStats(rows, len(columns)).constant(columns)
 
 
 @dataclass(slots=True)
@@ -119,6 +155,7 @@ class _Shown:
     text: str  # what a plain word in the filter is looked for in
     made: tuple[Any, ...] | None = None
     picked: tuple[tuple[int, ...], tuple[Any, ...]] | None = None  # (columns, their cells)
+    sorting: tuple[str, tuple[int, float, str]] | None = None  # (column, the key it sorts by)
 
     @classmethod
     def of(cls, row: TrialRow, params: Sequence[str]) -> _Shown:
@@ -131,6 +168,11 @@ class _Shown:
         if self.made is None:
             self.made = _cells(self.strings)
         return self.made
+
+    def sort_key(self, column: str) -> tuple[int, float, str]:
+        if self.sorting is None or self.sorting[0] != column:
+            self.sorting = column, _sort_key(_value(self.row, column))
+        return self.sorting[1]
 
     def pick(self, columns: tuple[int, ...]) -> tuple[Any, ...]:
         """The cells of the shown columns, the same tuple while they stay the same."""
@@ -154,6 +196,8 @@ class TrialsTable(Vertical):
     #: a sprint of 10,000 trials opens in a fraction of a second, and a filter or another sort
     #: brings any trial into view (the status line says when rows are left out).
     max_shown = 1000
+    #: Fewer rows than the last poll by more than this: the table is filled afresh.
+    _REMOVE_ONE_BY_ONE = 32
 
     rows: reactive[tuple[TrialRow, ...]] = reactive((), always_update=True)
     params: reactive[tuple[str, ...]] = reactive(())
@@ -190,6 +234,7 @@ class TrialsTable(Vertical):
         self._shown_params: tuple[str, ...] = ()
         self._sorted_by_hand = False
         self._constant: set[str] = set()  # the columns left out as the same on every row
+        self._stats: ColumnStats | None = None  # over every row, as last prepared
 
     def compose(self) -> ComposeResult:
         # "#" stays put when the table scrolls sideways: a row still says which trial it is.
@@ -254,19 +299,41 @@ class TrialsTable(Vertical):
         return self._columns[0]
 
     def _prepared(self) -> list[tuple[str, _Shown]]:
-        """Every row with its cells, reusing those of rows unchanged since the last poll."""
+        """Every row with its cells, reusing those of rows unchanged since the last poll, and
+        the column stats (:class:`ColumnStats`) brought up to date."""
         if self.params != self._shown_params:
-            self._shown, self._shown_params = {}, self.params
+            self._shown, self._shown_params, self._stats = {}, self.params, None
         old, new = self._shown, {}
-        out = []
+        out: list[tuple[str, _Shown]] = []
+        came: list[_Shown] = []
+        went: list[_Shown] = []
+        kept = 0
         for r in self.rows:
             key = f"{r.sprint}:{r.number}"
-            shown = old.get(key)
-            if shown is None or shown.row != r:
+            prior = old.get(key)
+            if prior is not None and (prior.row is r or prior.row == r):
+                shown = prior
+                kept += 1
+            else:
                 shown = _Shown.of(r, self.params)
+                came.append(shown)
+                if prior is not None:
+                    went.append(prior)
             new[key] = shown
             out.append((key, shown))
+        if kept + len(went) < len(old):  # rows that left
+            went += [s for k, s in old.items() if k not in new]
         self._shown = new
+        stats = self._stats
+        if stats is None or not out or stats.first is not out[0][1].strings:
+            self._stats = ColumnStats(
+                [(s.strings, s.widths) for _, s in out], len(FIXED) + len(self.params)
+            )
+        else:
+            for s in went:
+                stats.add(s.strings, s.widths, -1)
+            for s in came:
+                stats.add(s.strings, s.widths)
         return out
 
     def shown_rows(self) -> list[TrialRow]:
@@ -278,16 +345,19 @@ class TrialsTable(Vertical):
         if terms:
             rows = [(k, s) for k, s in rows if parsing.matches(terms, _fields(s.row), s.text)]
         column = self.sort_column
-        valued = [(k, s) for k, s in rows if not _missing(s.row, column)]
-        others = [(k, s) for k, s in rows if _missing(s.row, column)]
-        valued.sort(key=lambda ks: _sort_key(_value(ks[1].row, column)), reverse=self.sort_reverse)
+        valued: list[tuple[str, _Shown]] = []
+        others: list[tuple[str, _Shown]] = []
+        for ks in rows:
+            (others if _missing(ks[1].row, column) else valued).append(ks)
+        valued.sort(key=lambda ks: ks[1].sort_key(column), reverse=self.sort_reverse)
         others.sort(key=lambda ks: ks[1].row.number, reverse=True)  # the newest first
         return valued + others
 
-    def _visible(self, everything: list[tuple[str, _Shown]]) -> tuple[int, ...]:
+    def _visible(self) -> tuple[int, ...]:
         """Which columns show: the operator's choice, else all but those the same on every row."""
         columns = FIXED + tuple(self.params)
-        self._constant = constant_columns([s.strings for _, s in everything], columns)
+        assert self._stats is not None
+        self._constant = self._stats.constant(columns)
         choice = dict(self.column_choice)
         return tuple(
             i for i, c in enumerate(columns) if c == "#" or choice.get(c, c not in self._constant)
@@ -301,39 +371,46 @@ class TrialsTable(Vertical):
         matching = self._filter_and_sort(everything)
         rows = matching[: self.max_shown]
         keys = [k for k, _ in rows]
-        visible = self._visible(everything)
+        visible = self._visible()
         cells = [s.pick(visible) for _, s in rows]
         every = FIXED + tuple(self.params)
         columns = tuple(every[i] for i in visible)
         # Widths are set here, not measured by the table when idle, so a poll shows at once;
         # they cover every row, so a filter does not make the columns jump.
-        widths = tuple(
-            max([cell_len(every[i]), *(s.widths[i] for _, s in everything)]) for i in visible
-        )
+        stats = self._stats
+        assert stats is not None
+        widths = tuple(max(cell_len(every[i]), stats.widest(i)) for i in visible)
         if (columns, widths) != self._columns:
             table.clear(columns=True)
             for c, w in zip(columns, widths, strict=True):
                 table.add_column(c, key=c, width=w)
             self._columns, self._keys, self._cells = (columns, widths), [], []
-        if keys == self._keys:
-            for key, old, new in zip(keys, self._cells, cells, strict=True):
-                if old is not new and old != new:
-                    for c, a, b in zip(columns, old, new, strict=True):
-                        if a != b:
-                            table.update_cell(key, c, b)
-        else:
-            self._rebuild(table, keys, cells)
+        self._show(table, keys, cells)
         self._keys, self._cells = keys, cells
         self._status(len(rows), len(matching))
 
-    def _rebuild(self, table: DataTable, keys: list[str], cells: list[tuple[Any, ...]]) -> None:
+    def _show(self, table: DataTable, keys: list[str], cells: list[tuple[Any, ...]]) -> None:
+        """Row ``i`` of the table shows ``cells[i]``. Rows are keyed by position, not by trial:
+        when a finished trial moves into the window, the rows below it rewrite only the cells
+        that differ, and rows are added or taken away at the end."""
         at = table.cursor_row
         current = self._keys[at] if 0 <= at < len(self._keys) else None
-        table.clear()
-        for key, row in zip(keys, cells, strict=True):
-            table.add_row(*row, key=key)
-        if current in keys:
-            table.move_cursor(row=keys.index(current), animate=False)
+        old, columns = self._cells, self._columns[0]
+        if len(old) - len(cells) > self._REMOVE_ONE_BY_ONE:  # each removal rebuilds an index
+            table.clear()
+            old = []
+        for i, new in enumerate(cells):
+            if i >= len(old):
+                table.add_row(*new, key=str(i))
+            elif old[i] is not new and old[i] != new:
+                for c, a, b in zip(columns, old[i], new, strict=True):
+                    if a != b:
+                        table.update_cell(str(i), c, b)
+        for i in range(len(old) - 1, len(cells) - 1, -1):
+            table.remove_row(str(i))
+        if current is not None and not (at < len(keys) and keys[at] == current):
+            if current in keys:  # the cursor stays on its trial
+                table.move_cursor(row=keys.index(current), animate=False)
 
     def _status(self, shown: int, matching: int) -> None:
         arrow = "↓" if self.sort_reverse else "↑"
@@ -355,7 +432,7 @@ class TrialsTable(Vertical):
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        sprint, number = str(event.row_key.value).split(":")
+        sprint, number = self._keys[int(str(event.row_key.value))].split(":")
         self.post_message(self.Selected(int(sprint), int(number)))
 
     def focus_table(self) -> None:
