@@ -52,17 +52,11 @@ def _seconds(value: object) -> float | None:
 
 def sprint_pace(states_and_times: Iterable[tuple[str, object]]) -> SprintPace:
     """The pace of one sprint from its rows' (state, wall time)."""
-    finished = timed = 0
-    seconds = 0.0
-    for state, wall in states_and_times:
-        if state not in _ENDED:
-            continue
-        finished += 1
-        s = _seconds(wall)
-        if s is not None:
-            timed += 1
-            seconds += s
-    return SprintPace(finished, timed, seconds)
+    walls = [wall for state, wall in states_and_times if state in _ENDED]
+    # Most are floats: checked inline (NaN fails both comparisons), the rest by _seconds.
+    seconds = [w for w in walls if type(w) is float and 0.0 <= w < math.inf]
+    seconds += [s for w in walls if type(w) is not float and (s := _seconds(w)) is not None]
+    return SprintPace(len(walls), len(seconds), float(sum(seconds)))
 
 
 def trial_cost(fidelity: Fidelity) -> float:

@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from engine import TrialRow
 from tests.tui.support import run
-from tui.widgets.trials_table import TrialsTable, _strings, constant_columns
+from tui.widgets.trials_table import ColumnStats, TrialsTable, _strings, constant_columns
 
 
 def _row(number: int, state: str, value: float | None, x: float, opt: str = "adam") -> TrialRow:
@@ -177,3 +177,24 @@ def test_after_any_sequence_of_polls_the_table_shows_what_a_fresh_one_would() ->
                     assert numbers[data.cursor_row] == on, (step, op)  # it follows its trial
 
     run(flow)
+
+
+def test_column_stats_follow_rows_that_change_and_say_when_the_reference_went_stale() -> None:
+    columns = ("#", "state", "value", "step", "fidelity")
+    first = ("1", "✓", "0.5", "2", "2 epochs")
+    second = ("2", "✓", "0.4", "3", "2 epochs")
+    widths = tuple(map(len, first))
+    stats = ColumnStats([(first, widths), (second, widths)], len(columns))
+    assert stats.constant(columns) == {"fidelity"} and not stats.doubtful(columns)
+    third = ("3", "✓", "0.1", "3", "10 epochs")
+    stats.add(third, tuple(map(len, third)))
+    assert stats.constant(columns) == set() and stats.widest(4) == len("10 epochs")
+    stats.add(third, tuple(map(len, third)), -1)
+    assert stats.constant(columns) == {"fidelity"} and stats.widest(4) == len("2 epochs")
+    # The reference row changes to read like the other: every row now differs from it.
+    changed = ("1", "✓", "0.5", "3", "2 epochs")
+    stats.add(first, widths, -1)
+    stats.add(changed, widths)
+    assert stats.doubtful(columns)
+    fresh = ColumnStats([(changed, widths), (second, widths)], len(columns))
+    assert fresh.constant(columns) == {"step", "fidelity"}

@@ -99,9 +99,10 @@ def _missing(r: TrialRow, column: str) -> bool:
 
 
 class ColumnStats:
-    """Per column, over every row: how many rows read otherwise than the first, and how many
-    rows have each width. Kept up to date row by row as rows come and go, so a poll that
-    changed a few rows costs a few rows, not every row of a long sprint."""
+    """Per column, over every row: how many rows read otherwise than a reference row (the first
+    when the stats were made, even once it changed or left), and how many rows have each width.
+    Kept up to date row by row as rows come and go, so a poll that changed a few rows costs a
+    few rows, not every row of a long sprint."""
 
     def __init__(
         self, rows: Sequence[tuple[tuple[str, ...], tuple[int, ...]]], columns: int
@@ -117,7 +118,7 @@ class ColumnStats:
             self._widths = [Counter(c) for c in zip(*(w for _, w in rows), strict=True)]
 
     def add(self, strings: tuple[str, ...], widths: tuple[int, ...], sign: int = 1) -> None:
-        """Count a row in (``sign`` 1) or out (-1); never the first."""
+        """Count a row in (``sign`` 1) or out (-1)."""
         assert self.first is not None
         self.rows += sign
         for i, (a, b, w) in enumerate(zip(strings, self.first, widths, strict=True)):
@@ -126,6 +127,14 @@ class ColumnStats:
             counts[w] += sign
             if not counts[w]:
                 del counts[w]
+
+    def doubtful(self, columns: Sequence[str]) -> bool:
+        """Whether the constant columns cannot be told: every row of a column past
+        :data:`CORE` reads otherwise than the reference (changed or gone), so the rows may all
+        read alike; new stats, from the rows of now, can tell."""
+        return self.rows >= 2 and any(
+            n == self.rows and c not in CORE for c, n in zip(columns, self._differ, strict=True)
+        )
 
     def widest(self, column: int) -> int:
         return max(self._widths[column], default=0)
@@ -235,6 +244,8 @@ class TrialsTable(Vertical):
         self._sorted_by_hand = False
         self._constant: set[str] = set()  # the columns left out as the same on every row
         self._stats: ColumnStats | None = None  # over every row, as last prepared
+        #: The rows of the last poll, and what was prepared of them.
+        self._prior: tuple[tuple[TrialRow, ...], list[tuple[str, _Shown]]] | None = None
 
     def compose(self) -> ComposeResult:
         # "#" stays put when the table scrolls sideways: a row still says which trial it is.
@@ -303,10 +314,63 @@ class TrialsTable(Vertical):
         the column stats (:class:`ColumnStats`) brought up to date."""
         if self.params != self._shown_params:
             self._shown, self._shown_params, self._stats = {}, self.params, None
-        old, new = self._shown, {}
-        out: list[tuple[str, _Shown]] = []
+            self._prior = None
+        rows, prior = self.rows, self._prior
+        if prior is not None and prior[0] is rows:
+            return prior[1]
         came: list[_Shown] = []
         went: list[_Shown] = []
+        out = self._patched(prior, came, went) if prior is not None else None
+        if out is None:
+            out = self._matched(came, went)
+        self._prior = rows, out
+        stats, columns = self._stats, FIXED + tuple(self.params)
+        if stats is not None and stats.first is not None and out:
+            for s in went:
+                stats.add(s.strings, s.widths, -1)
+            for s in came:
+                stats.add(s.strings, s.widths)
+        if stats is None or stats.first is None or not out or stats.doubtful(columns):
+            self._stats = ColumnStats([(s.strings, s.widths) for _, s in out], len(columns))
+        return out
+
+    def _patched(
+        self,
+        prior: tuple[tuple[TrialRow, ...], list[tuple[str, _Shown]]],
+        came: list[_Shown],
+        went: list[_Shown],
+    ) -> list[tuple[str, _Shown]] | None:
+        """The rows, where they are those of the last poll with some replaced in place (the
+        same trial) and some added at the end, as at a usual poll: only those are looked at.
+        None otherwise."""
+        before, shown_before = prior
+        rows = self.rows
+        if len(rows) < len(before):
+            return None
+        moved = [i for i, (a, b) in enumerate(zip(before, rows, strict=False)) if a is not b]
+        added = [f"{r.sprint}:{r.number}" for r in rows[len(before) :]]
+        if any(shown_before[i][0] != f"{rows[i].sprint}:{rows[i].number}" for i in moved):
+            return None  # another trial in a place: rows moved
+        if len(set(added)) < len(added) or any(k in self._shown for k in added):
+            return None  # a trial shown twice: the full match sorts it out
+        out = list(shown_before)
+        for i in moved:
+            key, old = shown_before[i]
+            if old.row != rows[i]:
+                shown = self._shown[key] = _Shown.of(rows[i], self.params)
+                out[i] = key, shown
+                went.append(old)
+                came.append(shown)
+        for key, r in zip(added, rows[len(before) :], strict=True):
+            shown = self._shown[key] = _Shown.of(r, self.params)
+            out.append((key, shown))
+            came.append(shown)
+        return out
+
+    def _matched(self, came: list[_Shown], went: list[_Shown]) -> list[tuple[str, _Shown]]:
+        """The rows matched by trial with those of the last poll."""
+        old, new = self._shown, {}
+        out: list[tuple[str, _Shown]] = []
         kept = 0
         for r in self.rows:
             key = f"{r.sprint}:{r.number}"
@@ -324,16 +388,6 @@ class TrialsTable(Vertical):
         if kept + len(went) < len(old):  # rows that left
             went += [s for k, s in old.items() if k not in new]
         self._shown = new
-        stats = self._stats
-        if stats is None or not out or stats.first is not out[0][1].strings:
-            self._stats = ColumnStats(
-                [(s.strings, s.widths) for _, s in out], len(FIXED) + len(self.params)
-            )
-        else:
-            for s in went:
-                stats.add(s.strings, s.widths, -1)
-            for s in came:
-                stats.add(s.strings, s.widths)
         return out
 
     def shown_rows(self) -> list[TrialRow]:
