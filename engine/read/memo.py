@@ -43,7 +43,7 @@ class PerTrial(Generic[T]):
         the inputs of the others cannot have changed.
         """
         last = self._last
-        if patch is not None and last is not None and patch[0] is last[0]:
+        if patch is not None and last is not None and patch[0] is last[0] is not trials:
             out = self._patched(trials, last, patch[1], inputs)
         else:
             out = self._all(trials, inputs)

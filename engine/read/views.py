@@ -81,7 +81,10 @@ class LiveSession(SessionReader):
         return self.cache(sprint).trials
 
     def trials_patch(self, sprint: SprintRecord) -> Patch | None:
-        return self.cache(sprint).patch
+        # Of the list handed out last: no read of its own, which would make a newer one.
+        with self._lock:
+            cache = self._caches.get(sprint.study_name)
+        return None if cache is None else cache.patch
 
 
 @dataclass(frozen=True)
