@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "examples" / "branin.toml"
 #: An output file with one of these suffixes gets a Markdown report unless --format says.
 MD_SUFFIXES = (".md", ".markdown")
+#: ``-o -`` writes to standard output, as in most Unix tools.
+STDOUT = "-"
 
 
 def storage_for(args: argparse.Namespace, name: str | None = None) -> str:
@@ -262,7 +264,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
     rows = trial_rows(session, prune_reasons=True)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
-    if args.output:
+    if args.output and args.output != STDOUT:
         write_export(args.output, text)
         print(f"wrote {len(rows)} trials to {shown(args.output)}")
     else:
@@ -274,10 +276,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     from engine import SessionReader, campaign
     from tui.report import write_report
 
-    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
     fmt = args.format or (
         "md" if args.output and Path(args.output).suffix in MD_SUFFIXES else "html"
     )
+    if args.output == STDOUT and fmt == "md":
+        raise SprintoptError(
+            "a Markdown report keeps its charts in a folder beside it, so it needs a file: "
+            "-o NAME.md (or --format html for standard output)"
+        )
+    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
+    if args.output == STDOUT:
+        from tui.report import report_html
+
+        sys.stdout.write(report_html(campaign(session)))
+        return 0
     path = Path(args.output or f"{session.name}-report.{fmt}")
     written = write_report(campaign(session), path, fmt)
     charts = (
@@ -428,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = add("export", cmd_export, "write all trials with sprint and fidelity as CSV or JSON")
     session_arg(e)
     e.add_argument("--format", choices=["csv", "json"], default="csv")
-    e.add_argument("-o", "--output", help="file to write (default: standard output)")
+    e.add_argument("-o", "--output", help="file to write (default, or -: standard output)")
 
     rp = add("report", cmd_report, "write the campaign's story: one HTML file, or Markdown")
     session_arg(rp)
@@ -438,7 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="html (one self-contained file; the default) or md (Markdown, charts beside it "
         "in NAME_files/); default: from the -o suffix",
     )
-    rp.add_argument("-o", "--output", help="file to write (default: NAME-report.html here)")
+    rp.add_argument(
+        "-o",
+        "--output",
+        help="file to write (default: NAME-report.html here; -: the HTML to standard output)",
+    )
 
     d = add("demo", cmd_demo, "run a quick three-sprint session on a synthetic problem")
     d.add_argument("--workers", type=worker_count, default=2)

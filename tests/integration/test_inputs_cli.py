@@ -161,6 +161,14 @@ def test_a_new_export_is_private_whatever_the_umask(created):
     assert out.read_text().startswith("sprint,number,state")
 
 
+def test_an_export_to_dash_goes_to_standard_output(created, capsys, monkeypatch):
+    monkeypatch.chdir(created.path)
+    capsys.readouterr()
+    assert _export(created, "-") == 0
+    assert capsys.readouterr().out.startswith("sprint,number,state")
+    assert not (created.path / "-").exists()
+
+
 def test_an_export_over_a_users_file_replaces_its_text_and_keeps_its_mode(created):
     out = created.path / "out.json"
     out.write_text("x" * 10_000)

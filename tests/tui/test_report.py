@@ -315,3 +315,20 @@ def test_a_real_browser_draws_the_report(report, tmp_path):
     figures = re.findall(r'<figure class="chart" id="chart-([^"]+)"><svg', dom.stdout)
     assert figures == names
     assert dom.stdout.count("<path") > 50
+
+
+def test_report_dash_writes_the_html_to_standard_output_and_no_file(
+    built, tmp_path, capsys, monkeypatch
+):
+    from tui.cli import main
+
+    sd, _ = built
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["report", "t", "--storage", sd.url, "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+    assert not (tmp_path / "-").exists()
+    # Markdown needs a folder for its charts: a clear refusal, nothing written.
+    assert main(["report", "t", "--storage", sd.url, "--format", "md", "-o", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: a Markdown report") and not (tmp_path / "-").exists()

@@ -16,13 +16,18 @@ from tui.report.render import to_html, to_markdown
 FORMATS = ("html", "md")
 
 
+def report_html(c: Campaign) -> str:
+    """The report of ``c`` as one self-contained HTML page (its charts inline)."""
+    return to_html(f"sprintopt report: {c.name}", blocks(c))
+
+
 def write_report(c: Campaign, path: Path, fmt: str) -> list[Path]:
     """Write the report of ``c`` to ``path`` (Markdown: charts in ``<stem>_files/`` beside it);
     the files written, the report first."""
-    bs = blocks(c)
     if fmt == "html":
-        write_export(path, to_html(f"sprintopt report: {c.name}", bs))
+        write_export(path, report_html(c))
         return [path]
+    bs = blocks(c)
     images = f"{path.stem}_files"
     text, files = to_markdown(bs, images)
     write_export(path, text)  # first: a path that cannot be written fails before the charts
