@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import App
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TabbedContent
 
 from engine.session import Session
 from tests.conftest import SessionDir, write_spec
@@ -50,6 +50,45 @@ def test_after_switching_panes_the_panes_keys_act_at_once(awaiting):
             data.move_cursor(row=0)
             await pilot.press("down", "j")
             assert data.cursor_row == 2
+
+    run(flow)
+
+
+def test_pane_keys_in_a_burst_settle_on_the_last_pane_at_once(awaiting, monkeypatch):
+    """Each tab switch queues a TabActivated; handling a stale one used to focus its pane, which
+    switched the tab back and queued another: the panes ping-ponged for a minute of CPU."""
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+    focused: list[str | None] = []
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            tabs = screen.query_one(TabbedContent)
+            screen.watch(app.screen, "focused", lambda w: focused.append(w and w.id), init=False)
+            keys = [(k, k) for k in "2ee341"] + [(k, k) for k in "3434"]
+            burst(app, *keys)
+            await pilot.pause(1.5)
+            assert tabs.active == "workers"
+            assert app.focused is screen.query_one("#workers-pane")
+            # One focus change per key at most: no pane switches on its own after the burst.
+            assert len(focused) <= len(keys), focused
+
+    run(flow)
+
+
+def test_a_clicked_tab_shows_its_pane_and_focuses_it(awaiting):
+    sd, _ = awaiting
+    app = create_app(sd.name, sd.url, poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            tabs = screen.query_one(TabbedContent)
+            for pane, main in (("charts", "#chart-importance"), ("events", "#event-feed")):
+                assert await pilot.click(f"#--content-tab-{pane}")
+                await until(pilot, lambda main=main: app.focused is screen.query_one(main))
+                assert tabs.active == pane
 
     run(flow)
 

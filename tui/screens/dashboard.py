@@ -21,6 +21,21 @@ from tui.widgets.workers_pane import WorkersPane
 SPRINT = Binding.Group("Sprint", compact=True)
 
 
+class Panes(TabbedContent):
+    """Tabs that switch only on a key or a click.
+
+    TabbedContent also follows focus: each focus change inside a pane queues a
+    ``TabPane.Focused`` that makes that pane active when it is handled. With keys in a burst
+    (``3 4 1`` read in one chunk over SSH) those messages arrive late and out of order, and they
+    switched the panes about on their own, each switch focusing again (a minute of CPU at 80x24).
+    The dashboard focuses a pane only after making it active, so following focus adds nothing.
+    """
+
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # not TabbedContent's handler
+
+
 class DashboardScreen(BaseScreen):
     BINDINGS = [
         Binding("p", "review", "Proposal"),
@@ -53,7 +68,7 @@ class DashboardScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header").data_bind(DashboardScreen.dashboard)
-        with TabbedContent(initial="trials", id="tabs"):
+        with Panes(initial="trials", id="tabs"):
             with TabPane("1 Trials", id="trials"):
                 yield TrialsTable(id="trials-table")
             with TabPane("2 Events", id="events"):
@@ -166,7 +181,12 @@ class DashboardScreen(BaseScreen):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._focus_pane(event.pane.id or "trials")
+        # A tab clicked with the mouse: focus its pane. Only if it is still the active tab: keys
+        # in a burst queue one message per switch, and focusing a stale message's pane would
+        # switch the tabs back (TabbedContent follows focus) and queue yet another, forever.
+        tab = event.pane.id or "trials"
+        if tab == event.tabbed_content.active:
+            self._focus_pane(tab)
 
     def _focus_pane(self, tab: str) -> None:
         """Focus the pane's main widget, so its keys (s, arrows, Enter, v) act at once."""
