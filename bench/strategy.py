@@ -1,6 +1,6 @@
 """Is the strategy any good? The sprint pipeline against its peers on an equal budget.
 
-Run: .venv/bin/python bench/strategy.py            # full run (~10-15 min on 2 busy cores)
+Run: .venv/bin/python bench/strategy.py            # full run (~25 min on 2 idle cores)
      .venv/bin/python bench/strategy.py --quick    # smoke run (~1 min), writes nothing
 
 The budget is counted in full-fidelity evaluations (bench/metering.py says how). Prints the
