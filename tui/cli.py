@@ -285,13 +285,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             "-o NAME.md (or --format html for standard output)"
         )
     session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
+    story = campaign(session)
     if args.output == STDOUT:
         from tui.report import report_html
 
-        sys.stdout.write(report_html(campaign(session)))
+        sys.stdout.write(report_html(story))
         return 0
     path = Path(args.output or f"{session.name}-report.{fmt}")
-    written = write_report(campaign(session), path, fmt)
+    written = write_report(story, path, fmt)
     charts = (
         f" and {len(written) - 1} chart(s) in {shown(str(written[1].parent))}"
         if written[1:]

@@ -54,9 +54,10 @@ def test_after_switching_panes_the_panes_keys_act_at_once(awaiting):
     run(flow)
 
 
-def test_pane_keys_in_a_burst_settle_on_the_last_pane_at_once(awaiting, monkeypatch):
-    """Each tab switch queues a TabActivated; handling a stale one used to focus its pane, which
-    switched the tab back and queued another: the panes ping-ponged for a minute of CPU."""
+def test_pane_keys_in_a_burst_settle_on_the_last_pane_at_once(awaiting):
+    """Each switch queues messages (the tab activated, the pane focused) that arrive after the
+    burst's later keys; acting on the stale ones switched the panes back and forth on their own,
+    for a minute of CPU."""
     sd, _ = awaiting
     app = create_app(sd.name, sd.url, poll_seconds=0.2)
     focused: list[str | None] = []

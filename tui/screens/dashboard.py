@@ -182,8 +182,7 @@ class DashboardScreen(BaseScreen):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # A tab clicked with the mouse: focus its pane. Only if it is still the active tab: keys
-        # in a burst queue one message per switch, and focusing a stale message's pane would
-        # switch the tabs back (TabbedContent follows focus) and queue yet another, forever.
+        # in a burst queue one message per switch, and a stale message's pane is hidden by now.
         tab = event.pane.id or "trials"
         if tab == event.tabbed_content.active:
             self._focus_pane(tab)
