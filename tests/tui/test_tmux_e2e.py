@@ -15,8 +15,12 @@ def test_edit_the_fidelity_and_approve_in_a_real_terminal(session_dir):
     sd = session_dir(sprints=[{"name": "a", "trials": 4}, {"name": "b", "trials": 3, "epochs": 2}])
     term = Tmux(f"{sys.executable} -m tui.cli run spec.toml --workers 1", sd.path)
     try:
-        screen = term.wait_for("PROPOSAL WAITING")
-        assert "sprint 1/2 a" in screen and "p Proposal" in screen
+        # The footer recomposes a frame after the header: wait for both, not the header alone.
+        screen = term.wait_until(
+            lambda s: "PROPOSAL WAITING" in s and "p Proposal" in s,
+            "the waiting proposal and its key never showed together",
+        )
+        assert "sprint 1/2 a" in screen
         term.keys("p")
         term.wait_for("Proposal after sprint 1")
         term.wait_for("a Accept")  # the keys show once the proposal has loaded
