@@ -4,21 +4,67 @@ Every trial a worker asks for gets a unique, increasing number from the storage.
 a slot when fewer than ``budget`` counting trials have a lower number; one that does not is
 failed at once as over budget. A trial stops counting when its slot is handed back (its worker
 died or was stopped; the same configuration is re-queued), so the budget is refilled exactly.
-These functions are pure: the worker feeds them the study's trials and the handed-back numbers.
+These functions are pure: they are fed the study's trials and the handed-back numbers. A worker
+feeds them :class:`Slot` rows (:meth:`engine.store.Store.ledger`: one light query a turn, not
+Optuna's whole trials); anything with a trial's ``number``, ``state`` and ``user_attrs`` will do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import TrialState
 
 from engine.attrs import HISTORY, OVER_BUDGET, RETRY_OF
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+#: The user attributes the budget rules read; a :class:`Slot` carries only these.
+BUDGET_ATTRS = (HISTORY, OVER_BUDGET, RETRY_OF)
 
 
-def counting(trials: Sequence[FrozenTrial], handed_back: Collection[int]) -> list[FrozenTrial]:
+class Counted(Protocol):
+    """What the budget rules read of a trial (an Optuna ``FrozenTrial`` is one)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def state(self) -> TrialState: ...
+    @property
+    def user_attrs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A trial as the budget sees it: its number, state and the budget's attributes only."""
+
+    number: int
+    state: TrialState
+    user_attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A sprint's budget as read in one transaction: its trials and the handed-back numbers."""
+
+    slots: Sequence[Slot]
+    handed_back: frozenset[int]
+
+    def has_room(self, budget: int) -> bool:
+        return has_room(self.slots, self.handed_back, budget)
+
+    def holds_slot(self, trial_number: int, budget: int) -> bool:
+        return holds_slot(trial_number, self.slots, self.handed_back, budget)
+
+    def is_spent(self, budget: int, timed_out: bool = False) -> bool:
+        return is_spent(self.slots, self.handed_back, budget, timed_out)
+
+
+T = TypeVar("T", bound=Counted)
+
+
+def counting(trials: Sequence[T], handed_back: Collection[int]) -> list[T]:
     """The trials that use up the sprint's budget (any state, queued ones included).
 
     A handed-back trial keeps its slot until its re-queued copy exists: the hand-back and the
@@ -36,21 +82,21 @@ def counting(trials: Sequence[FrozenTrial], handed_back: Collection[int]) -> lis
 
 
 def holds_slot(
-    trial_number: int, trials: Sequence[FrozenTrial], handed_back: Collection[int], budget: int
+    trial_number: int, trials: Sequence[Counted], handed_back: Collection[int], budget: int
 ) -> bool:
     """True if the trial numbered ``trial_number`` is within the budget."""
     lower = [t for t in counting(trials, handed_back) if t.number < trial_number]
     return len(lower) < budget
 
 
-def has_room(trials: Sequence[FrozenTrial], handed_back: Collection[int], budget: int) -> bool:
+def has_room(trials: Sequence[Counted], handed_back: Collection[int], budget: int) -> bool:
     """Worth asking for a trial: a slot is free, or a queued trial waits for a worker."""
     live = counting(trials, handed_back)
     return len(live) < budget or any(t.state == TrialState.WAITING for t in live)
 
 
 def is_spent(
-    trials: Sequence[FrozenTrial],
+    trials: Sequence[Counted],
     handed_back: Collection[int],
     budget: int,
     timed_out: bool = False,

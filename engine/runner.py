@@ -25,7 +25,6 @@ from engine.attrs import (
     WALL_TIME,
     WORKER,
 )
-from engine.budget import holds_slot
 from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
 from engine.optuna_internals import (
@@ -109,9 +108,8 @@ def _run_trial(ctx: TrialContext) -> Outcome:
     with _Heartbeat(storage, storage_trial_id(trial), every):
         start = time.perf_counter()
         try:
-            trials = ctx.study.get_trials(deepcopy=False)
-            handed_back = ctx.session.store.retried_numbers(ctx.sprint.study_name)
-            mine = holds_slot(trial.number, trials, handed_back, plan.budget)
+            ledger = ctx.session.store.ledger(ctx.sprint.study_name)
+            mine = ledger.holds_slot(trial.number, plan.budget)
             if mine:
                 _label(trial, ctx)
             cut_off = None

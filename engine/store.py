@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from engine import store_checks, store_claims, store_gpus, store_trials, store_workers
+from engine.budget import Ledger
 from engine.connecting import engine_options
 from engine.dbfile import _check_file, _tune_sqlite, reading
 from engine.errors import SessionError, StoreError
@@ -464,6 +465,16 @@ class Store:
             return store_claims.retried_numbers(conn, study)
 
     # -- Optuna's trial tables (:mod:`engine.store_trials`) ---------------------------------
+    def ledger(self, study: str) -> Ledger:
+        """The study's budget in one read: its trials as the budget sees them and the numbers
+        whose slot was handed back (:func:`engine.store_trials.budget_slots`)."""
+        with self.read() as conn:
+            # Trials first: a hand-back is recorded before its copy is queued, so a copy read
+            # here has its hand-back in the second read (read the other way, a slot could
+            # show free between the two writes).
+            slots = store_trials.budget_slots(conn, study)
+            return Ledger(slots, frozenset(store_claims.retried_numbers(conn, study)))
+
     def unbeaten_trial_ids(self, study: str, started_before: datetime) -> list[int]:
         """Running trials that never recorded a heartbeat and started before the given time
         (:func:`engine.store_trials.unbeaten_trial_ids`)."""

@@ -15,7 +15,6 @@ from types import FrameType
 from typing import TypeVar
 
 from engine.attempt import TERMINATING
-from engine.budget import has_room, is_spent
 from engine.errors import SprintoptError
 from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.gpu import assigned_device, sample, to_dict
@@ -240,10 +239,10 @@ class Worker:
         if time.monotonic() - self._last_reap >= self.settings.heartbeat:
             self.session.reap(sprint, self._ctx.study)
             self._last_reap = time.monotonic()
-        trials = self._ctx.study.get_trials(deepcopy=False)
-        handed_back = self.session.store.retried_numbers(sprint.study_name)
+        budget = sprint.plan.budget
+        ledger = self.session.store.ledger(sprint.study_name)  # small rows, not whole trials
         timed_out = self.session.timed_out(sprint)
-        if not timed_out and has_room(trials, handed_back, sprint.plan.budget):
+        if not timed_out and ledger.has_room(budget):
             outcome = run_trial(self._ctx)
             log.info("sprint %d trial done: %s", sprint.number, outcome)
             if outcome == "failed":
@@ -252,11 +251,12 @@ class Worker:
                     self._ctx.study.get_trials(deepcopy=False),
                     self.session.store.retried_numbers(sprint.study_name),
                 )
-        elif is_spent(trials, handed_back, sprint.plan.budget, timed_out):
+        elif ledger.is_spent(budget, timed_out):
             # A reap cut short would be counted as a failure: hand it back before closing.
             if not self.session.reap(sprint, self._ctx.study):
                 state = self.session.try_close(sprint)
                 if state is not None:  # this worker closed it: it alone tells a person
+                    trials = self._ctx.study.get_trials(deepcopy=False)
                     self.notices.sprint_closed(sprint, state, trials)
         else:
             time.sleep(self.opts.poll)  # the last trials run elsewhere; wait for them

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import datetime
 
+import optuna
+import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.budget import HISTORY, OVER_BUDGET, RETRY_OF, counting, has_room, holds_slot, is_spent
+from engine.budget import (
+    BUDGET_ATTRS,
+    HISTORY,
+    OVER_BUDGET,
+    RETRY_OF,
+    Slot,
+    counting,
+    has_room,
+    holds_slot,
+    is_spent,
+)
+from engine.store import Store
+from tests.services import needs_postgres
+
+PG = os.environ.get("SPRINTOPT_TEST_POSTGRES")
 
 C, F, R, W = TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING
 
@@ -57,3 +75,50 @@ def test_spent_once_the_budget_is_used_and_nothing_runs():
     running = [*done, _trial(3, R, **{OVER_BUDGET: True})]
     assert not is_spent(running, {1}, budget=2)  # wait for the loser to be told
     assert is_spent([_trial(0, C)], set(), budget=5, timed_out=True)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=needs_postgres(PG))],
+)
+def store(request, tmp_path) -> Store:
+    url = f"sqlite:///{tmp_path / 's.db'}" if request.param == "sqlite" else PG
+    return Store(url, create=True)
+
+
+def test_the_ledger_reads_what_the_budget_rules_read_of_optunas_trials(store):
+    """The worker's one-query ledger against Optuna's own trials, with every kind of trial the
+    rules tell apart, and the rules' answers the same on both."""
+    name = f"ledger-{uuid.uuid4().hex[:8]}"
+    study = optuna.create_study(storage=store.optuna_storage(), study_name=name)
+    dist = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    study.add_trial(optuna.create_trial(params={"x": 0.1}, distributions=dist, value=1.0))
+    lost = study.ask(dist)
+    lost.set_user_attr(OVER_BUDGET, True)
+    study.tell(lost, state=TrialState.FAIL)
+    study.add_trial(
+        optuna.create_trial(
+            params={"x": 0.2}, distributions=dist, value=2.0, user_attrs={HISTORY: 0, "n": 1}
+        )
+    )
+    died = study.ask(dist)
+    study.tell(died, state=TrialState.FAIL)
+    store.record_retry(name, died.number, "worker died")
+    study.enqueue_trial({"x": 0.3}, user_attrs={RETRY_OF: died.number, "other": "kept out"})
+    study.ask(dist)  # running, with the queued copy's labels
+    study.enqueue_trial({"x": 0.4})  # waiting
+
+    ledger = store.ledger(name)
+    trials = study.get_trials(deepcopy=False)
+    assert list(ledger.slots) == [
+        Slot(t.number, t.state, {k: t.user_attrs[k] for k in BUDGET_ATTRS if k in t.user_attrs})
+        for t in trials
+    ]
+    assert ledger.handed_back == {died.number}
+    for budget in range(1, 7):
+        assert ledger.has_room(budget) == has_room(trials, {died.number}, budget)
+        assert ledger.is_spent(budget) == is_spent(trials, {died.number}, budget)
+        for number in range(len(trials) + 1):
+            assert ledger.holds_slot(number, budget) == holds_slot(
+                number, trials, {died.number}, budget
+            )
+    assert store.ledger("no such study").slots == []
