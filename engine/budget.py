@@ -60,6 +60,18 @@ class Ledger:
     def is_spent(self, budget: int, timed_out: bool = False) -> bool:
         return is_spent(self.slots, self.handed_back, budget, timed_out)
 
+    def surely_holds(self, trial_number: int, budget: int) -> bool:
+        """True if a trial numbered ``trial_number``, asked after this ledger was read, holds a
+        slot whatever else was asked meanwhile; False means read the ledger again to know.
+
+        Trial numbers are dense (every number below it belongs to a trial), and a trial read
+        here as not counting never counts again (over budget, history and a queued copy's
+        hand-back are for good), so at most ``trial_number`` less those trials count below it.
+        """
+        live = {t.number for t in counting(self.slots, self.handed_back)}
+        out = sum(1 for t in self.slots if t.number < trial_number and t.number not in live)
+        return trial_number - out < budget
+
 
 T = TypeVar("T", bound=Counted)
 

@@ -25,6 +25,7 @@ from engine.attrs import (
     WALL_TIME,
     WORKER,
 )
+from engine.budget import Ledger
 from engine.faults import Outage, describe, is_storage_fault, patiently
 from engine.hosts import this_host
 from engine.optuna_internals import (
@@ -90,9 +91,11 @@ class TrialContext:
         return patiently(call, self.outage, giving_up=self.stopping)
 
 
-def run_trial(ctx: TrialContext) -> Outcome:
+def run_trial(ctx: TrialContext, ledger: Ledger | None = None) -> Outcome:
+    """Ask for a trial, run it and tell its end. ``ledger``, the budget read just before the
+    ask, spares reading it again after the ask where it already proves the slot."""
     try:
-        return _run_trial(ctx)
+        return _run_trial(ctx, ledger)
     except UpdateFinishedTrialError:
         # The operator failed or re-queued this trial from the app while it ran
         # (engine.operations), or a reaper handed it back while the storage was away:
@@ -100,7 +103,7 @@ def run_trial(ctx: TrialContext) -> Outcome:
         return "failed"
 
 
-def _run_trial(ctx: TrialContext) -> Outcome:
+def _run_trial(ctx: TrialContext, before: Ledger | None) -> Outcome:
     plan = ctx.sprint.plan
     storage = ctx.session.store.optuna_storage()
     trial = ctx.study.ask(plan.space.to_optuna())
@@ -108,7 +111,9 @@ def _run_trial(ctx: TrialContext) -> Outcome:
     with _Heartbeat(storage, storage_trial_id(trial), every):
         start = time.perf_counter()
         try:
-            ledger = ctx.session.store.ledger(ctx.sprint.study_name)
+            ledger = before
+            if ledger is None or not ledger.surely_holds(trial.number, plan.budget):
+                ledger = ctx.session.store.ledger(ctx.sprint.study_name)
             mine = ledger.holds_slot(trial.number, plan.budget)
             if mine:
                 _label(trial, ctx)

@@ -243,7 +243,7 @@ class Worker:
         ledger = self.session.store.ledger(sprint.study_name)  # small rows, not whole trials
         timed_out = self.session.timed_out(sprint)
         if not timed_out and ledger.has_room(budget):
-            outcome = run_trial(self._ctx)
+            outcome = run_trial(self._ctx, ledger)
             log.info("sprint %d trial done: %s", sprint.number, outcome)
             if outcome == "failed":
                 self.notices.trial_failed(

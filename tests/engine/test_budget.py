@@ -8,6 +8,8 @@ from datetime import datetime
 
 import optuna
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from optuna.trial import FrozenTrial, TrialState
 
 from engine.budget import (
@@ -15,6 +17,7 @@ from engine.budget import (
     HISTORY,
     OVER_BUDGET,
     RETRY_OF,
+    Ledger,
     Slot,
     counting,
     has_room,
@@ -122,3 +125,46 @@ def test_the_ledger_reads_what_the_budget_rules_read_of_optunas_trials(store):
                 number, trials, {died.number}, budget
             )
     assert store.ledger("no such study").slots == []
+
+
+@st.composite
+def _a_race(draw: st.DrawFn) -> tuple[Ledger, list[Slot], frozenset[int], int, int]:
+    """A sprint's trials as they end up, a ledger read part way (fewer trials, fewer marks),
+    a trial numbered after all of them, and a budget."""
+    n = draw(st.integers(0, 12))
+    final: list[Slot] = []
+    for i in range(n):
+        kind = draw(st.sampled_from(["plain", "over", "history", "copy"] if i else ["plain"]))
+        attrs: dict[str, object] = {}
+        if kind == "over":
+            attrs[OVER_BUDGET] = True
+        elif kind == "history":
+            attrs[HISTORY] = 0
+        elif kind == "copy":
+            attrs[RETRY_OF] = draw(st.integers(0, i - 1))
+        final.append(Slot(i, draw(st.sampled_from([C, F, R, W])), attrs))
+    handed = frozenset(draw(st.sets(st.integers(0, max(n - 1, 0)))) if n else ())
+    seen = draw(st.integers(0, n))
+    # Marks set after the ask (over budget) may be missing from the early read; those set when
+    # a trial is made (history, a copy's origin) are there. Hand-backs may come later too.
+    early = [
+        Slot(t.number, t.state, {k: v for k, v in t.user_attrs.items() if k != OVER_BUDGET})
+        if draw(st.booleans())
+        else t
+        for t in final[:seen]
+    ]
+    handed_early = frozenset(x for x in handed if draw(st.booleans()))
+    return Ledger(early, handed_early), final, handed, n, draw(st.integers(1, 10))
+
+
+@given(_a_race())
+def test_a_slot_the_early_ledger_proves_is_held_whatever_came_between(race):
+    early, final, handed, number, budget = race
+    if early.surely_holds(number, budget):
+        assert holds_slot(number, final, handed, budget)
+
+
+def test_the_early_ledger_proves_a_slot_only_while_the_numbers_leave_room():
+    early = Ledger([Slot(0, C), Slot(1, F, {OVER_BUDGET: True})], frozenset())
+    assert early.surely_holds(3, budget=3)  # at most trials 0 and 2 count below it
+    assert not early.surely_holds(4, budget=3)  # 0, 2 and 3 might: read again
