@@ -71,8 +71,9 @@ AT = (50, 200)  # history sizes at which a sampler's cost per trial is read
 
 
 def _per_trial_at(ends: list[float], at: int) -> float:
-    """Mean seconds between the completions of trials at-10 .. at (the cost at that history)."""
-    window = ends[at - 11 : at]
+    """Mean seconds between the completions of trials at-20 .. at (the cost at that history;
+    ten gaps swung by half either way from one run to the next: a stall weighed too much)."""
+    window = ends[at - 21 : at]
     return (window[-1] - window[0]) / (len(window) - 1)
 
 
