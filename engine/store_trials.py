@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,8 +13,9 @@ from typing import Any
 
 import optuna
 from optuna.trial import TrialState
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from engine.budget import BUDGET_ATTRS, Slot
 from engine.optuna_internals import (
@@ -90,7 +91,7 @@ def study_trials(
                 query = query.where(c.trial_id.in_(ids))
             else:
                 query = query.join(TRIALS, t.trial_id == c.trial_id).where(wanted)
-            build.add(part.name, conn.execute(query))
+            build.add(part.name, _tuples(conn, query))
         trials = tuple(build.build())
     older = conn.execute(
         select(
@@ -100,6 +101,31 @@ def study_trials(
         ).where(t.study_id == study_id, t.trial_id <= after)
     ).one()
     return TrialBatch(trials, (int(older[0]), int(older[1]), int(older[2])))
+
+
+def _tuples(conn: Connection, query: Select[Any]) -> Iterable[Sequence[Any]]:
+    """The query's rows; on SQLite the driver's own tuples, through its cursor in the same
+    transaction: SQLAlchemy's rows cost nearly as much as the reading itself (120 of 270 ms
+    for the 150,000 rows of 10,000 trials' parts). Elsewhere, over a network, SQLAlchemy's
+    (which also tells its pool of a lost connection). For untyped columns only: the driver's
+    values are not converted (``trials``' dates are, so that table is read the usual way)."""
+    if conn.dialect.name != "sqlite":
+        return conn.execute(query)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args = tuple(params[k] for k in compiled.positiontup or ())
+    driver = conn.connection.dbapi_connection
+    assert driver is not None  # a connection in a transaction has its driver's
+    cursor = driver.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(
+            str(compiled), args, exc, conn.dialect.loaded_dbapi.Error
+        ) from exc
+    finally:
+        cursor.close()
 
 
 def study_trial_ends(conn: Connection, study: str) -> dict[int, bool]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable
 
@@ -261,5 +263,69 @@ def test_the_sessions_screen_lists_every_database_and_says_why_one_is_unusable(a
             await pilot.press("down", "enter")  # the second row: u, on its dashboard
             board = await _dashboard(app, pilot)
             assert board.dashboard.view.name == "u"
+
+    run(flow)
+
+
+def test_a_big_sessions_first_poll_shows_the_trials_and_the_next_at_once_the_rest(
+    awaiting, monkeypatch
+):
+    import engine.read.views as views
+
+    sd, _ = awaiting
+    full = views.Watch(sd.name, sd.url).dashboard()  # 24 trials: under the bar, whole at once
+    assert not full.partial and full.events and full.charts is not None
+    monkeypatch.setattr(views, "QUICK_FIRST_TRIALS", 10)
+    watch = views.Watch(sd.name, sd.url)
+    first = watch.dashboard()
+    assert first.partial and first.events == () and first.charts is None
+    assert first.view == full.view and first.progress == full.progress
+    second = watch.dashboard()
+    assert not second.partial and second.events == full.events
+    assert second.charts == full.charts
+
+    class Counting(EngineSource):
+        polls: list[bool] = []
+
+        def dashboard(self, sprint=None):
+            d = super().dashboard(sprint)
+            self.polls.append(d.partial)
+            return d
+
+    source = Counting(sd.name, sd.url)
+    app = create_app(sd.name, sd.url, source=source, poll_seconds=60)  # no tick in the test
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            await until(pilot, lambda: len(source.polls) >= 2)
+            assert source.polls[:2] == [True, False]  # the second poll came at once
+            await until(pilot, lambda: screen.dashboard and not screen.dashboard.partial)
+            text = str(screen.query_one("#events-text").render())
+            assert "reading the events" not in text and "no events yet" not in text
+
+    run(flow)
+
+
+def test_the_event_feed_says_it_is_reading_until_the_events_come(awaiting):
+    from tui.widgets.event_feed import EventFeed
+
+    sd, _ = awaiting
+
+    class Partial(EngineSource):
+        def dashboard(self, sprint=None):
+            return replace(super().dashboard(sprint), events=(), charts=None, partial=True)
+
+    app = create_app(sd.name, sd.url, source=Partial(sd.name, sd.url), poll_seconds=0.2)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _dashboard(app, pilot)
+            await pilot.press("2")
+            feed = screen.query_one(EventFeed)
+            await until(pilot, lambda: screen.dashboard is not None)
+            await pilot.pause(0.5)  # several partial polls: none may say "no events"
+            assert feed.events is None
+            assert "reading the events" in str(screen.query_one("#events-text").render())
 
     run(flow)

@@ -107,6 +107,8 @@ class DashboardScreen(BaseScreen):
         if self.sprint is not None and message.dashboard.shown != self.sprint:
             return  # a poll from before the operator picked another sprint
         self.dashboard = message.dashboard
+        if message.dashboard.partial:
+            self.action_poll()  # the events and charts, now rather than at the next tick
 
     @on(EngineFailed)
     def _failed(self, message: EngineFailed) -> None:
@@ -121,9 +123,10 @@ class DashboardScreen(BaseScreen):
         rows = tuple(r for r in d.view.trials if r.sprint == d.shown)
         table.params = tuple(dict.fromkeys(p for r in rows for p in r.params))
         table.rows = rows
-        self.query_one(EventFeed).events = d.events
-        self.query_one(ChartsPane).data = d.charts
         self.query_one(WorkersPane).listed = d.workers
+        if not d.partial:  # a first partial poll has neither yet: the panes say they are read
+            self.query_one(EventFeed).events = d.events
+            self.query_one(ChartsPane).data = d.charts
         if d.charts and self.param not in d.charts.scatter:
             self.param = next(iter(d.charts.scatter), "")
         waiting = d.view.proposal is not None

@@ -47,12 +47,13 @@ class EventFeed(VerticalScroll):
 
     BINDINGS = [Binding("e", "next_kind", "Kind")]
 
-    events: reactive[tuple[Event, ...]] = reactive(())
+    #: None until the session's events are first read (a big session's first poll has none).
+    events: reactive[tuple[Event, ...] | None] = reactive(None)
     kind: reactive[EventKind | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Static(feed_title(None, 0, 0), id="events-status", markup=False)
-        yield Static("no events yet", id="events-text", markup=False)
+        yield Static("reading the events…", id="events-text", markup=False)
 
     def watch_events(self) -> None:
         self._show()
@@ -65,6 +66,8 @@ class EventFeed(VerticalScroll):
         self.kind = FILTERS[(FILTERS.index(self.kind) + 1) % len(FILTERS)]
 
     def _show(self) -> None:
+        if self.events is None:
+            return  # not read yet: the feed still says so
         shown = [e for e in reversed(self.events) if self.kind in (None, e.kind)]
         lines = [event_line(e) for e in shown]
         empty = f"no {self.kind} events yet" if self.kind else "no events yet"
