@@ -180,6 +180,11 @@ class LiveImportance:
         self._first = True
         self._counted: tuple[Sequence[FrozenTrial], int] | None = None  # trials, completed
 
+    def first_screen_shown(self) -> None:
+        """The first screen went out without charts (a partial poll): the next poll may start
+        the thread at once."""
+        self._first = False
+
     def of(self, sprint: SprintRecord, trials: Sequence[FrozenTrial]) -> Importance:
         if self._counted is None or self._counted[0] is not trials:
             self._counted = trials, sum(t.state == TrialState.COMPLETE for t in trials)
@@ -281,6 +286,7 @@ class Watch:
         quick = not self._polled and len(view.trials) > QUICK_FIRST_TRIALS
         self._polled = True
         if quick:
+            self._importance.first_screen_shown()
             return Dashboard(view, shown, progress, (), None, workers, partial=True)
         events = self._feed(list(records.values()))
         charts = None
