@@ -456,8 +456,7 @@ class Store:
         return self._once(lambda conn: store_claims.claim_notice(conn, session_id, event, key))
 
     def record_retry(self, study: str, trial_number: int, reason: str) -> bool:
-        """Record once that a trial's slot was released (dead worker, stop); False if it
-        already was."""
+        """Record once that a trial's slot was released (dead worker, stop); False if it was."""
         return self._once(lambda conn: store_claims.record_retry(conn, study, trial_number, reason))
 
     def retried_numbers(self, study: str) -> set[int]:
@@ -466,14 +465,9 @@ class Store:
 
     # -- Optuna's trial tables (:mod:`engine.store_trials`) ---------------------------------
     def ledger(self, study: str) -> Ledger:
-        """The study's budget in one read: its trials as the budget sees them and the numbers
-        whose slot was handed back (:func:`engine.store_trials.budget_slots`)."""
+        """The study's budget in one read (:func:`engine.store_trials.ledger`)."""
         with self.read() as conn:
-            # Trials first: a hand-back is recorded before its copy is queued, so a copy read
-            # here has its hand-back in the second read (read the other way, a slot could
-            # show free between the two writes).
-            slots = store_trials.budget_slots(conn, study)
-            return Ledger(slots, frozenset(store_claims.retried_numbers(conn, study)))
+            return store_trials.ledger(conn, study)
 
     def unbeaten_trial_ids(self, study: str, started_before: datetime) -> list[int]:
         """Running trials that never recorded a heartbeat and started before the given time

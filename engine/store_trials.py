@@ -17,7 +17,8 @@ from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from engine.budget import BUDGET_ATTRS, Slot
+from engine import store_claims
+from engine.budget import BUDGET_ATTRS, Ledger, Slot
 from engine.optuna_internals import (
     STUDIES,
     TRIAL_COLUMNS,
@@ -157,6 +158,15 @@ def budget_slots(conn: Connection, study: str) -> list[Slot]:
         if key is not None:
             found[key] = json.loads(value)
     return [Slot(n, st, labels[n]) for n, st in states.items()]
+
+
+def ledger(conn: Connection, study: str) -> Ledger:
+    """The study's budget: its trials as the budget sees them, then the numbers whose slot was
+    handed back. In that order: a hand-back is recorded before its copy is queued, so a copy
+    read first has its hand-back in the second read (the other way, a slot could show free
+    between the two writes)."""
+    slots = budget_slots(conn, study)
+    return Ledger(slots, frozenset(store_claims.retried_numbers(conn, study)))
 
 
 def unbeaten_trial_ids(conn: Connection, study: str, started_before: datetime) -> list[int]:
