@@ -1,5 +1,4 @@
-"""The ``sprintopt`` command line: run, attach, worker, status, propose, approve, stop, export,
-report."""
+"""The ``sprintopt`` command line: run, attach, worker, status, propose, approve, stop, …"""
 
 from __future__ import annotations
 
