@@ -92,8 +92,8 @@ def enqueue_copy(session: Session, params: Mapping[str, Any], operator: str | No
         ranges = "; ".join(f"{n} in {space[n].describe()}" for n in outside)
         raise SessionError(f"outside sprint {record.number}'s space: {ranges}")
     study = session.study(record)
-    handed_back = session.store.retried_numbers(record.study_name)
-    if len(counting(study.get_trials(deepcopy=False), handed_back)) >= record.plan.budget:
+    ledger = session.store.ledger(record.study_name)  # what the workers' budget check reads
+    if len(counting(ledger.slots, ledger.handed_back)) >= record.plan.budget:
         raise SessionError(
             f"sprint {record.number}'s {record.plan.budget} slots are all used: nothing can join"
         )
