@@ -329,3 +329,33 @@ def test_the_event_feed_says_it_is_reading_until_the_events_come(awaiting):
             assert "reading the events" in str(screen.query_one("#events-text").render())
 
     run(flow)
+
+
+def test_a_small_sessions_first_poll_leaves_the_importance_library_to_a_thread(session_dir):
+    """The first importance imports scikit-learn (fANOVA): 1.7 s that held up the first screen
+    of a 20-trial session. In a fresh interpreter, as the app starts."""
+    import subprocess
+    import sys
+
+    from tests.tui.support import EXTRA, create, step_until
+
+    sd = session_dir(sprints=[{"name": "only", "trials": 12}], extra=EXTRA)
+    session = create(sd)
+    step_until(sd, session, lambda: session.refresh().state == "finished")
+    session.store.close()
+    code = f"""
+import sys, time
+from engine.read.views import Watch
+watch = Watch({sd.name!r}, {sd.url!r})
+first = watch.dashboard().charts.importance_title
+assert "being computed" in first and "sklearn" not in sys.modules, first
+for _ in range(300):
+    title = watch.dashboard().charts.importance_title
+    if "being computed" not in title:
+        break
+    time.sleep(0.1)
+print(title)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "importance by fANOVA on 12 trials", done.stdout
