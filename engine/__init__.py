@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from engine.read.report import Campaign, GatePart, ProposalPart, SprintPart, campaign
     from engine.read.review import EditEffect, ProposalView, proposal_view
     from engine.read.sessions import SessionSummary, find_sessions
-    from engine.read.views import Dashboard, TrialDetail, Watch
+    from engine.read.views import Dashboard, LiveSession, TrialDetail, Watch
     from engine.read.workers import WorkerRow
     from engine.records import DecisionRecord, ProposalRecord, Standing
     from engine.session import Session
@@ -139,7 +139,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "engine.read.reader": ("SessionReader",),
     "engine.read.report": ("Campaign", "GatePart", "ProposalPart", "SprintPart", "campaign"),
     "engine.read.model": ("SessionView", "TrialRow", "session_view", "trial_rows"),
-    "engine.read.views": ("Dashboard", "TrialDetail", "Watch"),
+    "engine.read.views": ("Dashboard", "LiveSession", "TrialDetail", "Watch"),
     "engine.read.sessions": ("SessionSummary", "find_sessions"),
     "engine.read.review": ("EditEffect", "ProposalView", "proposal_view"),
     "engine.read.chart_views": (
@@ -194,6 +194,7 @@ __all__ = [
     "GpuSample",
     "GpuUnavailable",
     "HistoryView",
+    "LiveSession",
     "ParallelView",
     "ParamChange",
     "Proposal",

@@ -220,13 +220,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    # A reader: never takes the write lock, never reaps (workers and `run` do that).
-    from engine import SessionReader, session_view, storage_summary, troubles
+    # A reader (no write lock, no reaping); trials in bulk from the store, not Optuna's ORM.
+    from engine import LiveSession, session_view, storage_summary, troubles
 
     url = storage_for(args)
     settings: Settings = args.settings
     try:
-        session = SessionReader.open_readonly(args.session, url, settings)
+        session = LiveSession.open_readonly(args.session, url, settings)
     except StoreError as exc:  # the workers here may say how long they have been waiting
         line = storage_summary(troubles(settings.log_dir(args.session, url)))
         if line is None:
@@ -258,9 +258,9 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from engine import SessionReader, to_csv, to_json, trial_rows, write_export
+    from engine import LiveSession, to_csv, to_json, trial_rows, write_export
 
-    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
+    session = LiveSession.open_readonly(args.session, storage_for(args), args.settings)
     rows = trial_rows(session, prune_reasons=True)
     text = to_json(rows) if args.format == "json" else to_csv(rows)
     if args.output and args.output != STDOUT:
@@ -272,7 +272,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from engine import SessionReader, campaign
+    from engine import LiveSession, campaign
     from tui.report import write_report
 
     fmt = args.format or (
@@ -283,7 +283,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "a Markdown report keeps its charts in a folder beside it, so it needs a file: "
             "-o NAME.md (or --format html for standard output)"
         )
-    session = SessionReader.open_readonly(args.session, storage_for(args), args.settings)
+    session = LiveSession.open_readonly(args.session, storage_for(args), args.settings)
     story = campaign(session)
     if args.output == STDOUT:
         from tui.report import report_html
@@ -302,7 +302,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from engine import SessionReader, session_view
+    from engine import LiveSession, session_view
 
     name = args.name or time.strftime("demo-%Y%m%d-%H%M%S")
     ns = argparse.Namespace(
@@ -322,7 +322,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     code = cmd_run(ns)
     url = storage_for(ns, name)
-    session = SessionReader.open_readonly(name, url, args.settings)
+    session = LiveSession.open_readonly(name, url, args.settings)
     print()
     print(format_status(session_view(session)))
     print(f"\nthe session lives in {mask_url(url)}; look at it with:")

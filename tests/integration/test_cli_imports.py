@@ -68,3 +68,20 @@ def test_help_version_and_each_commands_help_load_no_heavy_library():
     assert "--workers" in printed["run --help"] and "$SPRINTOPT_STORAGE" in printed["stop --help"]
     assert "--set EDIT" in printed["approve --help"]
     assert "--min-resource EDIT" in printed["approve --help"]
+
+
+def test_read_only_commands_read_trials_through_the_store_not_optunas_orm(session_dir, tmp_path):
+    # Optuna's RDBStorage checks its schema with alembic when it is built: commands that never
+    # load alembic read the trials in bulk through the store, as the app does (issue #10).
+    sd = session_dir(sprints=[{"name": "only", "trials": 5}])
+    assert sd.cli("run", "spec.toml", "--workers", "1", "--no-tui").returncode == 0
+    assert sd.cli("status", "t", "--wait").returncode == 0  # 0: finished
+    at = ["t", "--storage", sd.url]
+    report = str(tmp_path / "t.html")
+    printed, modules = sprintopt_in_a_fresh_interpreter(
+        ["status", *at], ["export", *at], ["report", *at, "-o", report]
+    )
+    assert "alembic" not in modules
+    assert "5/5 trials done" in printed[f"status {' '.join(at)}"]
+    assert len(printed[f"export {' '.join(at)}"].splitlines()) == 1 + 5  # header and each trial
+    assert "wrote the report of t" in printed[f"report {' '.join(at)} -o {report}"]
