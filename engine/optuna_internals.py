@@ -128,6 +128,9 @@ def is_finished_tell(exc: ValueError) -> bool:
 
 #: The start of the warning ``Study.ask`` gives on a heartbeat-enabled storage outside optimize.
 HEARTBEAT_WARNING = "Heartbeat of storage is supposed to be used"
+#: The warning ``Trial`` gives for an enqueued number outside its range: the advisor's probes
+#: outside the proposed space run there on purpose (engine/advisor/carry.py).
+OUT_OF_RANGE_WARNING = r"Fixed parameter .* is out of range"
 
 
 #: ``RDBStorage`` methods that only read; each runs in a transaction of its own.
@@ -179,6 +182,7 @@ def quiet_optuna() -> None:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     # We drive heartbeats ourselves around ask/tell (engine.runner), which Optuna does not expect.
     warnings.filterwarnings("ignore", message=HEARTBEAT_WARNING)
+    warnings.filterwarnings("ignore", message=OUT_OF_RANGE_WARNING)
 
 
 # -- pruning ----------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ class CarryCounts(Part):
     count: int = 0
     best: int = 0
     probes: int = 0
+    #: The last of them: probes outside the proposed space, extra trials of the next sprint.
+    outside: int = 0
 
 
 @dataclass(frozen=True)

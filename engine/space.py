@@ -101,6 +101,25 @@ Param = Union[FloatParam, IntParam, CategoricalParam]
 Numeric = Union[FloatParam, IntParam]
 
 
+def runnable(p: Param, value: Any) -> bool:
+    """Whether a sprint over ``p`` can run ``value`` enqueued, inside the range or not.
+
+    Optuna runs an enqueued number outside a distribution's range (it warns), but never a
+    choice the distribution lacks: one of ``p``'s choices, or a finite number of its type on
+    its grid (positive on a log scale).
+    """
+    if isinstance(p, CategoricalParam):
+        return p.contains(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    x = float(value)
+    if not math.isfinite(x) or (p.log and x <= 0):
+        return False
+    if isinstance(p, IntParam) and not x.is_integer():
+        return False
+    return p.step is None or _on_grid(x - p.low, p.step)
+
+
 def _within(value: float, low: float, high: float) -> bool:
     # A tolerance of a few ulps: values that went through log/exp or JSON may land a hair outside.
     tol = 1e-12 * max(1.0, abs(low), abs(high))
@@ -167,6 +186,11 @@ class Space:
     def contains(self, config: Mapping[str, Any]) -> bool:
         """True if every searched parameter of ``config`` lies inside its range or choices."""
         return all(p.name in config and p.contains(config[p.name]) for p in self.params)
+
+    def runs(self, config: Mapping[str, Any]) -> bool:
+        """True if a sprint over this space can run ``config`` enqueued (:func:`runnable`),
+        though it may lie outside the ranges."""
+        return all(p.name in config and runnable(p, config[p.name]) for p in self.params)
 
     def to_optuna(self) -> dict[str, BaseDistribution]:
         return {p.name: p.distribution() for p in self.params}

@@ -168,6 +168,11 @@ class AdvisorSpec(_Model):
     # Warm start: the best configurations, plus probes at spread ranks for the gate.
     carry_over: int = Field(default=5, ge=0, le=MAX_COUNT)
     probes: int = Field(default=2, ge=0, le=MAX_COUNT)
+    # ...and probes outside the cut, run where they lie as extra trials of the next sprint, so
+    # the gate after it compares the fidelities over the whole range (engine/advisor/carry.py).
+    # Off by default: a truer gate keeps more cuts, and on the benchmark that costs regret
+    # (docs/benchmarks.md, "Probes outside the cut").
+    probes_outside: int = Field(default=0, ge=0, le=MAX_COUNT)
     bootstrap: int = Field(default=200, ge=0, le=100_000)
     # Restore parameters frozen and choices dropped on lower-fidelity evidence.
     recheck_fixed: bool = True

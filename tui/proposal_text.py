@@ -108,9 +108,11 @@ def _carry_lines(configs: Sequence[Mapping[str, Any]], info: CarryCounts | None)
     if not configs:
         return ["Carry over: nothing"]
     probes = info.probes if info is not None else 0
+    outside = info.outside if info is not None else 0
     head = f"Carry over {len(configs)}, re-evaluated first"
     if probes:
-        head += f" (the last {probes}: probes at spread ranks, for the fidelity gate)"
+        where = f", the last {outside} outside the new ranges" if outside else ""
+        head += f" (the last {probes}: probes at spread ranks{where}, for the fidelity gate)"
     body = [
         "  " + " ".join(f"{k}={_num(v) if isinstance(v, float) else v}" for k, v in c.items())
         for c in configs

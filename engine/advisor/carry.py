@@ -4,6 +4,12 @@ The best distinct configurations inside the proposed space warm-start the next s
 probes follow, taken at evenly spread ranks below them down to the worst one the space keeps:
 the top few alone differ by little more than noise, so their rank correlation across two
 fidelities is mostly noise too; spread ranks give the fidelity gate a signal to read.
+
+Probes *outside* the proposed space go further: configurations the cut left out, re-run at the
+next fidelity where they lie, so the gate compares the two fidelities over the whole range the
+last sprint ranked, not only over the near-ties the cut kept (where a fidelity that ranks well
+over the box ranks by noise). A sampler never learns from them: the GP leaves out trials
+outside its space, and the advisor ranks and cuts on the trials inside it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,25 @@ def carry_over(
     return best + probes, len(probes)
 
 
+def outside_probes(
+    ranked: Sequence[FrozenTrial],
+    space: Space,
+    fill: Mapping[str, Any],
+    taken: Sequence[Mapping[str, Any]],
+    count: int,
+) -> list[dict[str, Any]]:
+    """Up to ``count`` configurations of ``ranked`` (completed, best first) that ``space`` leaves
+    out but can still run (:meth:`Space.runs`), at evenly spread ranks; none of ``taken``."""
+    candidates: list[dict[str, Any]] = []
+    for t in ranked:
+        config = {n: t.params.get(n, fill.get(n)) for n in space.names}
+        if space.contains(config) or not space.runs(config):
+            continue
+        if not any(_same(config, c) for c in [*taken, *candidates]):
+            candidates.append(config)
+    return spread(candidates, count)
+
+
 def spread(items: Sequence[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     """``n`` items at evenly spaced positions, the last one included."""
     if n <= 0 or not items:
@@ -59,12 +84,15 @@ def fit_carry_over(
 
     Carry-over configurations hold the proposed space's searched parameters. After an edit or
     a rejection, a parameter searched now but frozen in the proposal takes its proposed frozen
-    value; one frozen now is left out; configurations outside the decided space are dropped.
+    value; one frozen now is left out; configurations outside the decided space are dropped,
+    but for the probes the proposal placed outside its own space, which run where they lie
+    while the decided space can run them.
     """
     fill = proposed.frozen_values
     fitted: list[dict[str, Any]] = []
     for c in configs:
         config = {n: c[n] if n in c else fill.get(n) for n in decided.names}
-        if decided.contains(config) and not any(_same(config, f) for f in fitted):
+        probe = not proposed.contains(c) and decided.runs(config)
+        if (probe or decided.contains(config)) and not any(_same(config, f) for f in fitted):
             fitted.append(config)
     return fitted

@@ -41,7 +41,9 @@ def importances(
     (the advisor's top-k), so its answer speaks to the same elite the cuts are made from.
     """
     names = list(space.names)
-    done = [t for t in trials if t.value is not None and all(n in t.params for n in names)]
+    # Inside the space only: the advisor's probes outside the cut ran beyond its ranges, which
+    # an in-memory study refuses (and an importance over the space does not speak to).
+    done = [t for t in trials if t.value is not None and space.contains(t.params)]
     need = max(min_trials, 2 * len(names))
     if len(names) < 2:
         return Importance(method, None, "only one parameter is searched: nothing to compare")

@@ -16,7 +16,7 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-from engine.advisor.carry import carry_over
+from engine.advisor.carry import carry_over, outside_probes
 from engine.advisor.changes import space_changes
 from engine.advisor.cuts import Cut, cut_space
 from engine.advisor.evidence import clean, kept, stability, volume
@@ -64,7 +64,9 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
     nxt = next_sprint(spec, closed.number, closed.plan, current)
     if nxt is None:
         return None
-    ranked = rank_trials(closed.trials, maximize)
+    # Ranked, cut on and carried over: the trials the sprint searched, not the probes it ran
+    # outside its space for the gate (which pairs every carried-over configuration).
+    ranked = rank_trials([t for t in closed.trials if current.contains(t.params)], maximize)
     k = top_k_size(len(ranked), settings)
     above, ties = tied_with_kth(ranked, k, settings.tie_tolerance)
     k += ties
@@ -122,6 +124,18 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
         plan, note = fresh_startup(plan, len(configs))
         if note:
             cut.notes.append(note)
+    outside: list[dict[str, Any]] = []
+    if settings.probes_outside and next_sprint(spec, closed.number + 1, plan, space) is not None:
+        every = complete(rank_trials(closed.trials, maximize))
+        outside = outside_probes(every, space, fill, configs, settings.probes_outside)
+    if outside:
+        plan = replace(plan, budget=plan.budget + len(outside))
+        cut.notes.append(
+            f"{len(outside)} probe(s) outside the new ranges run as extra trials: the gate "
+            f"after sprint {closed.number + 1} then compares the fidelities over all sprint "
+            f"{closed.number} ranked, not only the near-ties the cut keeps"
+        )
+    configs += outside
 
     params = {}
     for name, change in space_changes(current, space).items():
@@ -195,7 +209,12 @@ def propose(spec: Spec, history: Sequence[ClosedSprint], closed: ClosedSprint) -
             sampler_reason=choice.reason if choice else "",
             n_startup_trials=plan.n_startup_trials,
         ),
-        carry_over=CarryCounts(count=len(configs), best=len(configs) - probes, probes=probes),
+        carry_over=CarryCounts(
+            count=len(configs),
+            best=len(configs) - probes - len(outside),
+            probes=probes + len(outside),
+            outside=len(outside),
+        ),
         notes=tuple(cut.notes),
     )
     return Proposal(plan, configs, evidence)

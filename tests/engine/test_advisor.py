@@ -265,9 +265,11 @@ def test_a_maximised_objective_ranks_high_values_first():
 
 # -- fidelity, the plan, carry-over ------------------------------------------------------
 def test_the_next_planned_sprint_sets_fidelity_and_budget():
-    spec = make_spec({"x": X})
+    spec = make_spec({"x": X}, {"probes_outside": 4})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: x)))
-    assert p.plan.name == "warmup" and p.plan.fidelity.amount == 3 and p.plan.budget == 20
+    # The planned 20 trials, and the probes outside the cut for the gate after the warm-up.
+    assert p.evidence.carry_over is not None and p.evidence.carry_over.outside == 4
+    assert p.plan.name == "warmup" and p.plan.fidelity.amount == 3 and p.plan.budget == 20 + 4
     assert p.evidence.to_json()["next"]["fidelity_old"] == "epochs=1"
 
 
@@ -278,24 +280,95 @@ def test_the_session_ends_when_the_plan_runs_out():
 
 
 def test_extra_sprints_step_the_fidelity_up_to_the_max():
-    spec = make_spec({"x": X}, {"extra_sprints": 2, "fidelity_step": 2.0}, max_fidelity=30)
+    spec = make_spec(
+        {"x": X}, {"extra_sprints": 2, "fidelity_step": 2.0, "probes_outside": 4}, max_fidelity=30
+    )
     closed = ClosedSprint(3, planned_sprint(spec, 2), grid_trials(spec, lambda x: x))
     p = propose(spec, [], closed)
-    assert (p.plan.name, p.plan.fidelity.amount, p.plan.budget) == ("extra-1", 18, 20)
+    # 20 trials and 4 probes outside the cut: another extra sprint follows, whose gate reads them
+    assert (p.plan.name, p.plan.fidelity.amount, p.plan.budget) == ("extra-1", 18, 24)
     again = ClosedSprint(4, p.plan, grid_trials(spec, lambda x: x, p.plan.space))
     q = propose(spec, [], again)
     assert q.plan.fidelity.amount == 30 and "capped" in q.evidence.to_json()["next"]["reason"]
+    assert q.plan.budget == 20  # the last sprint: no gate after it, so no probes outside
     assert propose(spec, [], ClosedSprint(5, q.plan, again.trials)) is None
 
 
 def test_carry_over_is_the_best_inside_the_new_space_then_spread_probes():
-    spec = make_spec({"x": X}, {"carry_over": 3, "probes": 2})
+    spec = make_spec({"x": X}, {"carry_over": 3, "probes": 2, "probes_outside": 0})
     p = propose(spec, [], first(spec, grid_trials(spec, lambda x: abs(x - 5.1))))
     xs = [c["x"] for c in p.carry_over]
     assert xs[:3] == [5.0, 5.25, 4.75]
     assert len(xs) == 5 and all(p.plan.space.contains(c) for c in p.carry_over)
     assert xs[-1] in (3.0, 7.25)  # the last probe is the worst trial the new space keeps
-    assert p.evidence.to_json()["carry_over"] == {"count": 5, "best": 3, "probes": 2}
+    assert p.evidence.to_json()["carry_over"] == {"count": 5, "best": 3, "probes": 2, "outside": 0}
+
+
+def test_probes_outside_the_cut_come_last_spread_down_to_the_worst_as_extra_trials():
+    spec = make_spec({"x": X}, {"carry_over": 3, "probes": 2, "probes_outside": 3})
+    p = propose(spec, [], first(spec, grid_trials(spec, lambda x: abs(x - 5.1))))
+    space = p.plan.space
+    inside, outside = p.carry_over[:5], p.carry_over[5:]
+    assert all(space.contains(c) for c in inside)
+    assert len(outside) == 3 and not any(space.contains(c) for c in outside)
+    assert outside[-1] == {"x": 0.0}  # the scout's worst trial, far outside the kept range
+    assert len({c["x"] for c in p.carry_over}) == 8  # no configuration twice
+    assert p.plan.budget == 20 + 3
+    assert p.evidence.to_json()["carry_over"] == {"count": 8, "best": 3, "probes": 5, "outside": 3}
+    assert any(
+        "3 probe(s) outside the new ranges run as extra trials" in n for n in p.evidence.notes
+    )
+    text = render_proposal(p, planned_sprint(spec, 0), 1)
+    assert (
+        "Carry over 8, re-evaluated first (the last 5: probes at spread ranks, the last 3 " in text
+    )
+
+
+def test_probes_outside_are_off_unless_the_spec_asks():
+    spec = make_spec({"x": X})
+    p = propose(spec, [], first(spec, grid_trials(spec, lambda x: abs(x - 5.1))))
+    assert p.plan.budget == 20 and all(p.plan.space.contains(c) for c in p.carry_over)
+    assert p.evidence.carry_over is not None and p.evidence.carry_over.outside == 0
+
+
+def test_no_probes_outside_for_the_last_sprint_whose_gate_nothing_would_read():
+    spec = make_spec({"x": X}, {"probes_outside": 4})
+    closed = ClosedSprint(2, planned_sprint(spec, 1), grid_trials(spec, lambda x: abs(x - 5.1)))
+    p = propose(spec, [], closed)
+    assert p.plan.name == "full" and p.plan.budget == 20
+    assert all(p.plan.space.contains(c) for c in p.carry_over)
+    assert p.evidence.carry_over is not None and p.evidence.carry_over.outside == 0
+
+
+def test_a_probe_outside_needs_a_choice_the_next_space_keeps():
+    spec = make_spec(
+        {"x": X, "c": {"type": "categorical", "choices": ["a", "b", "z"]}},
+        {"top_k": 8, "probes_outside": 6},
+    )
+    space = spec.to_space()
+    rows = [
+        ({"x": i * 0.25, "c": "abz"[i % 3]}, abs(i * 0.25 - 5.1) + (9.0 if i % 3 == 2 else 0.0))
+        for i in range(41)
+    ]
+    p = propose(spec, [], first(spec, make_trials(space, rows)))
+    assert p.plan.space["c"].choices == ("a", "b")  # no top trial chose z: dropped
+    outside = p.carry_over[len(p.carry_over) - p.evidence.carry_over.outside :]
+    assert len(outside) == 6 and all(c["c"] in ("a", "b") for c in outside)
+    assert not any(p.plan.space.contains(c) for c in outside)
+
+
+def test_the_next_proposal_ranks_the_searched_trials_and_the_gate_pairs_the_probes_too():
+    spec = make_spec({"x": X}, {"top_k": 5})
+    history, closed = _two_sprints(spec, inverted=False)
+    # A probe the warm-up ran outside its range [3, 7.25], best of all at the warm-up's
+    # fidelity: the gate reads it (its scout value was poor), the ranking and the cut do not.
+    probe = make_trials(spec.to_space(), [({"x": 9.5}, -1.0)], start=99, carried=True)
+    closed = replace(closed, trials=[*closed.trials, *probe])
+    p = propose(spec, history, closed)
+    ev = p.evidence
+    assert ev.gate is not None and ev.gate.pairs == 7
+    assert 99 not in ev.top_k.trials and ev.best is not None and ev.best.trial != 99
+    assert ev.kept.of == len(closed.trials) - 1
 
 
 # -- the fidelity gate -------------------------------------------------------------------
@@ -452,6 +525,29 @@ def test_carry_over_fits_an_edited_or_rejected_space():
     ]
     edited = spec.to_space().with_bounds("x", 3.0, 5.0).freeze("y", 1.0)
     assert fit_carry_over(configs, proposed, edited) == [{"x": 4.0}]
+
+
+def test_importances_leave_out_the_probes_a_sprint_ran_outside_its_space():
+    # The app computes a live importance over the running sprint, probes and all.
+    from engine.advisor.importance import importances
+
+    spec = make_spec({"x": X, "y": X})
+    space = spec.to_space().with_bounds("x", 0.0, 5.0)
+    rows = [({"x": i * 0.2, "y": (i * 7) % 10}, i * 0.2 + (i * 7) % 10 * 0.01) for i in range(25)]
+    probe = make_trials(spec.to_space(), [({"x": 9.0, "y": 1.0}, 0.0)], start=25, carried=True)
+    imp = importances(make_trials(space, rows) + probe, space, False, "fanova", 10, 0.2, 0)
+    assert imp.values is not None and imp.trials == 25
+    assert imp.values["x"] > imp.values["y"]
+
+
+def test_carry_over_keeps_the_probes_the_proposal_placed_outside_its_space():
+    spec = make_spec({"x": X, "c": {"type": "categorical", "choices": ["a", "b"]}})
+    proposed = spec.to_space().with_bounds("x", 3.0, 7.0)
+    best, probe, gone = {"x": 6.5, "c": "a"}, {"x": 9.5, "c": "b"}, {"x": 0.5, "c": "a"}
+    edited = proposed.with_bounds("x", 3.0, 5.0).with_choices("c", ["b"])  # narrowed by hand
+    # The best configuration the edit left out goes; the probe outside runs where it lies,
+    # but only with a choice the sprint keeps.
+    assert fit_carry_over([best, probe, gone], proposed, edited) == [probe]
 
 
 def test_a_sprint_whose_trials_all_failed_cuts_nothing_and_still_proposes():

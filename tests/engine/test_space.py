@@ -14,7 +14,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 
 from engine.errors import SpaceError
 from engine.samplers.gp import _decode, _dimension, _encode
-from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
+from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space, runnable
 
 X = FloatParam("x", -5.0, 5.0)
 LR = FloatParam("lr", 1e-4, 1e-1, log=True)
@@ -252,3 +252,27 @@ def test_describe_lists_params_then_frozen_values() -> None:
     assert lines[0] == "x: [-5, 5]"
     assert "lr: [0.0001, 0.1] log" in lines and "n: [0, 20] step 4" in lines
     assert lines[-2:] == ["batch = 32 (frozen)", "opt = 'adam' (frozen)"]
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "runs"),
+    [
+        (FloatParam("x", 0.0, 1.0), 7.5, True),  # outside the range: Optuna runs it enqueued
+        (FloatParam("x", 0.0, 1.0), math.nan, False),
+        (FloatParam("x", 0.0, 1.0), True, False),
+        (FloatParam("lr", 1e-4, 1e-1, log=True), 0.5, True),
+        (FloatParam("lr", 1e-4, 1e-1, log=True), 0.0, False),  # no log of it
+        (FloatParam("d", 0.0, 0.5, step=0.1), 0.8, True),
+        (FloatParam("d", 0.0, 0.5, step=0.1), 0.85, False),  # off the grid
+        (IntParam("n", 1, 8), 20, True),
+        (IntParam("n", 1, 8), 2.5, False),
+        (IntParam("n", 2, 8, step=2), 12, True),
+        (IntParam("n", 2, 8, step=2), 11, False),
+        (CategoricalParam("c", ("a", "b")), "b", True),
+        (CategoricalParam("c", ("a", "b")), "z", False),  # a choice the distribution lacks
+    ],
+)
+def test_what_a_sprint_can_run_enqueued_outside_its_ranges(param, value, runs):
+    assert runnable(param, value) is runs
+    space = Space((param,))
+    assert space.runs({param.name: value}) is runs and not space.runs({})

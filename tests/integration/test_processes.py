@@ -221,3 +221,31 @@ def test_a_storage_url_password_is_never_printed(session_dir):
     assert out.returncode == 2
     assert "s3cret" not in out.stdout + out.stderr
     assert "Traceback" not in out.stderr and "ann:***@127.0.0.1" in out.stderr
+
+
+def test_probes_outside_the_cut_run_where_they_lie_and_the_gate_pairs_them(session_dir):
+    advisor = "\n[advisor]\ntop_k = 3\ncarry_over = 2\nprobes = 0\nprobes_outside = 2\n"
+    sd = session_dir(
+        sprints=[
+            {"name": "a", "trials": 12},
+            {"name": "b", "trials": 4, "epochs": 2, "sampler": "gp"},
+            {"name": "c", "trials": 3, "epochs": 4},
+        ],
+        extra=advisor,
+    )
+    out = sd.cli("run", "spec.toml", "--workers", "1", "--auto-approve")
+    assert out.returncode == 0, out.stderr
+    wait_for(lambda: _state(sd) == "finished", timeout=120, what="the session to finish")
+    session = _open(sd)
+    b = session.sprints()[1]
+    counted = _counted(session)
+    assert [len(c) for c in counted] == [12, 4 + 2, 3]  # the probes are extra trials
+    outside = [t for t in counted[1] if not b.plan.space.contains(t.params)]
+    assert len(outside) == 2
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in outside)
+    x = [t.params["x"] for t in outside]
+    assert [t.value for t in outside] == [(v - 0.3) ** 2 for v in x]  # the objective, where it lies
+    after_b = next(p for p in session.store.proposals(session.record.id) if p.after_sprint == 2)
+    assert after_b.evidence.gate is not None and after_b.evidence.gate.pairs == 2 + 2
+    logs = "".join(p.read_text() for p in (sd.path / "sessions" / "t.logs").glob("*.log"))
+    assert "out of range" not in logs

@@ -213,7 +213,9 @@ def _proposal(p: ProposalPart, draw: bool) -> list[Block]:
         out.append(
             Para(
                 f"Carried over: {co.count} configuration(s) ({co.best} best, {co.probes} "
-                "probes), re-evaluated first at the next fidelity."
+                "probes"
+                + (f", {co.outside} of them outside the new ranges" if co.outside else "")
+                + "), re-evaluated first at the next fidelity."
             )
         )
     out += [Para(f"Note: {n}", "note") for n in ev.notes]
