@@ -16,20 +16,18 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal
 
-import optuna
-
 from bench.metering import Evaluation, Meter, SilentReporter, new_study, run_study
 from bench.problems import Problem
 from bench.regret import rank_key, tag, trajectory
 from engine import advisor
 from engine.advisor.gate import fidelity_gate
 from engine.objective import Fidelity
+from engine.optuna_internals import quiet_optuna
 from engine.pruners import make_pruner
 from engine.samplers import make_sampler
 from engine.sprint import SprintPlan, planned_sprint, study_name
 
-optuna.logging.set_verbosity(optuna.logging.WARNING)
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+quiet_optuna()  # as the command line and the workers run
 
 AcqOptimizer = Literal["auto", "lbfgs", "sampling"]
 
@@ -265,8 +263,10 @@ METHODS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 # What-ifs, run only when asked for (--methods): the pipeline without the advisor's pruner
 # floor (as it was before that rule), without carry-over after a failed gate, and with the last
-# sprint's sampler named "tpe" instead of "auto" (the examples' spec before issue #15).
+# sprint's sampler named "tpe" instead of "auto" (the examples' spec before issue #15), and
+# with 4 probes outside the cut for the gate (advisor.probes_outside, off by default).
 VARIANTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "sprints/outside": partial(sprints, settings={"probes_outside": 4}),
     "sprints/no-floor": partial(sprints, settings={"raise_min_resource": False}),
     "sprints/no-carry": partial(sprints, decide=no_carry_after_failed_gate),
     "sprints/tpe-final": partial(sprints, final={"sampler": "tpe"}),

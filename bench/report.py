@@ -144,6 +144,40 @@ def mean_ranks(
     return "\n".join(lines)
 
 
+def head_to_head(
+    reg: dict[tuple[str, str], np.ndarray],
+    names: Sequence[str],
+    levels: Sequence[float],
+    peers: Sequence[str] = ("gp_minimize", "tpe"),
+    method: str = "sprints",
+) -> str:
+    """Markdown: per peer and budget level, on how many problems ``method`` is better, level or
+    worse, by interquartile ranges: better when its 75th percentile of regret is below the
+    peer's 25th, worse when its 25th is above the peer's 75th, level when they overlap (issue
+    #15's "ties within the IQR"); the problems where it is worse are named."""
+    head = f"| {method} against | " + " | ".join(f"B = {b:g}" for b in levels) + " |"
+    lines = [head, "|" + "---|" * (1 + len(levels))]
+    for peer in peers:
+        cells = []
+        for i in range(len(levels)):
+            better, level, worse = 0, 0, []
+            for name in names:
+                if (name, method) not in reg or (name, peer) not in reg:
+                    continue
+                _, q1, q3 = summarize(list(reg[name, method][:, i]))
+                _, p1, p3 = summarize(list(reg[name, peer][:, i]))
+                if q3 < p1:
+                    better += 1
+                elif q1 > p3:
+                    worse.append(name)
+                else:
+                    level += 1
+            named = f" ({', '.join(worse)})" if worse else ""
+            cells.append(f"better {better}, level {level}, worse {len(worse)}{named}")
+        lines.append(f"| {peer} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def gate_confusion(
     runs: Sequence[Run], probs: dict[str, Problem], names: Sequence[str], threshold: float = 0.5
 ) -> str:
@@ -303,6 +337,11 @@ Mean rank of each method across the problems (1 is best; per problem, methods ar
 median regret, ties sharing the mean rank):
 
 {mean_ranks(reg, names, methods, levels)}
+
+The pipeline against full-fidelity GP and plain TPE, problem by problem (level: the
+interquartile ranges of regret overlap):
+
+{head_to_head(reg, names, levels)}
 
 The fidelity gate after the warm-up against the truth (the cheap fidelity ranks well when
 Spearman between the scout's and the warm-up's fidelity over 200 random configurations is at

@@ -37,17 +37,7 @@ PNG = REPO / "docs" / "benchmarks" / "strategy.png"
 # Budgets the per-budget baseline runs at (each a separate run), and the plot marks it.
 COARSE = (2, 5, 10, 15, 25, 35, 50, 75, 100)
 # Slowest first, so the two processes finish together.
-ORDER = (
-    "gp_minimize",
-    "sprints",
-    "sprints/no-floor",
-    "sprints/no-carry",
-    "sprints/tpe-final",
-    "top-k",
-    "tpe+hyperband",
-    "tpe",
-    "random",
-)
+ORDER = ("gp_minimize", "sprints", *VARIANTS, "top-k", "tpe+hyperband", "tpe", "random")
 
 
 def _task(args: tuple[str, str, int, float, str, tuple[float, ...]]) -> Run:

@@ -27,7 +27,12 @@ def run(branin: Problem) -> Run:
 
 def test_budget_is_charged_per_epoch_and_train_fraction(run: Run) -> None:
     # branin.toml: scout 20 trials at 1 of 9 epochs on 1/4 of the data, warm-up 12 at 3 on 1/2.
-    scout, warmup, full = run.evaluations[:20], run.evaluations[20:32], run.evaluations[32:]
+    n = run.notes["sprints"][1]["trials"]
+    scout, warmup, full = (
+        run.evaluations[:20],
+        run.evaluations[20 : 20 + n],
+        run.evaluations[20 + n :],
+    )
     assert all(math.isclose(e.cost, 1 / 9 * 0.25) for e in scout)
     assert all(math.isclose(e.cost, 3 / 9 * 0.5) for e in warmup)
     # The full sprint's sampler is "auto": a GP over two parameters, unpruned: all 9 epochs.
@@ -63,3 +68,21 @@ def test_regret_falls_with_the_budget(run: Run, branin: Problem) -> None:
     assert regret[-1] < 0.05
     # Values are only read at budgets already spent.
     assert math.isnan(at_budget(run.trajectory, run.evaluations[0].spent / 2))
+
+
+def test_head_to_head_counts_problems_by_interquartile_ranges() -> None:
+    import numpy as np
+
+    from bench.report import head_to_head
+
+    low = np.array([[0.1], [0.2], [0.3]])  # [seed, budget level]
+    reg = {
+        ("a", "sprints"): low,
+        ("a", "gp_minimize"): low + 1.0,  # disjoint, sprints lower: better
+        ("b", "sprints"): low,
+        ("b", "gp_minimize"): low + 0.05,  # overlapping: level
+        ("c", "sprints"): low + 1.0,
+        ("c", "gp_minimize"): low,  # disjoint, sprints higher: worse
+    }
+    text = head_to_head(reg, ["a", "b", "c"], [50], peers=("gp_minimize",))
+    assert text.splitlines()[-1] == "| gp_minimize | better 1, level 1, worse 1 (c) |"
