@@ -44,7 +44,8 @@ def make_spec(
                 {"name": "warmup", "trials": 20, "fidelity": {"epochs": 3}},
                 {"name": "full", "trials": 20, "fidelity": {"epochs": 9}},
             ],
-            "advisor": {"freeze_threshold": 0.0, "bootstrap": 50, **(advisor or {})},
+            # margin 0.1: the cuts below are worked out by hand at that margin
+            "advisor": {"freeze_threshold": 0.0, "bootstrap": 50, "margin": 0.1, **(advisor or {})},
         }
     )
 
