@@ -1,6 +1,9 @@
-"""What `sprintopt --help`, `--version` and `status NAME` cost to start, in fresh interpreters.
+"""What `sprintopt --help`, `--version`, `status NAME` and `attach NAME` cost to start.
 
-Each is timed against a bare `python -c pass`; `status` reads a small session made here.
+Each runs in fresh interpreters, timed against a bare `python -c pass`; `status` and `attach`
+read a small session made here. `attach` is timed where tmux is installed, as a user sees it: in
+a terminal of 80x24, from the launch to the first trial row on the screen (issue #10's "first
+frame with data"), polling the pane every 20 ms.
 
 Run: .venv/bin/python bench/cli_import.py [--runs 5] [--trials 12]
 Prints, per command, the median wall time of the runs, its ratio to the bare interpreter, and
@@ -11,6 +14,9 @@ sprint of a trivial objective, run by a worker in this process) and removed afte
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,6 +75,35 @@ def loaded(args: list[str]) -> str:
     return out.stderr.strip().splitlines()[-1]
 
 
+def attach_first_row(url: str, runs: int) -> float | None:
+    """The median seconds from launching ``sprintopt attach`` in an 80x24 tmux pane to a trial
+    row on its screen; None without tmux."""
+    if shutil.which("tmux") is None:
+        return None
+    argv = [sys.executable, "-m", "tui.cli", "attach", "bench", "--storage", url]
+    name = f"sprintopt-bench-{os.getpid()}"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        tmux = ["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-c", str(REPO)]
+        subprocess.run([*tmux, shlex.join(argv)], check=True)
+        try:
+            deadline = start + 60
+            while time.perf_counter() < deadline:
+                screen = subprocess.run(
+                    ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+                ).stdout
+                if "✓ complete" in screen:
+                    times.append(time.perf_counter() - start)
+                    break
+                time.sleep(0.02)
+            else:
+                raise RuntimeError(f"no trial row on the screen in 60 s:\n{screen}")
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per command")
@@ -90,6 +125,14 @@ def main() -> None:
                 f"  {'sprintopt ' + label:<20} {seconds * 1000:7.0f} ms  "
                 f"x{seconds / bare:5.1f} the bare interpreter, "
                 f"+{(seconds - bare) * 1000:.0f} ms; loads: {loaded(argv)}"
+            )
+        first_row = attach_first_row(url, args.runs)
+        if first_row is None:
+            print("  sprintopt attach NAME: not timed (no tmux)")
+        else:
+            print(
+                f"  {'sprintopt attach NAME':<20} {first_row * 1000:7.0f} ms  "
+                "to the first trial row, in tmux at 80x24"
             )
 
 
