@@ -18,14 +18,13 @@ from engine.space import CategoricalParam, FloatParam, IntParam, Param, Space
 
 AcqOptimizer = Literal["auto", "lbfgs", "sampling"]
 
-# Acquisition functions, one picked uniformly at each ask (seeded). skopt's ``gp_hedge`` learns
-# its weights from the gains of earlier asks on the same ``Optimizer``; rebuilt at every ask its
-# weights are always equal, so it picks one of its three uniformly after optimising all three:
-# picking first and optimising one is the same choice at a third of the cost. LCB is left out:
-# on the strategy benchmark the pipeline without it has the best mean rank at every budget
-# (1.94 / 1.61 / 1.72 against 2.33 / 2.00 / 2.06 with it, docs/benchmarks.md); LCB's
-# exploration costs most in the small cut spaces the sprints search.
-HEDGE = ("EI", "PI")
+# skopt's ``gp_hedge`` portfolio. A hedge learns its weights from the gains of earlier asks on
+# the same ``Optimizer``; rebuilt at every ask, its weights are always equal, so it picks one of
+# the three uniformly after optimising all three. Picking first and optimising one is the same
+# choice at a third of the cost. A hedge whose gains a sampler keeps across its asks (as
+# ``gp_minimize``'s does) and each function alone were measured too: none was better on every
+# problem, and the uniform pick was the best on Hartmann-6 (docs/benchmarks.md).
+HEDGE = ("EI", "LCB", "PI")
 # A full kernel fit (skopt's default: two random restarts beside the start) every this many asks
 # of one sampler; in between, one L-BFGS run from the last fit's hyper-parameters, which move
 # little when a trial or two is added.
