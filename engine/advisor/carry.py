@@ -36,7 +36,7 @@ def carry_over(
     """
     candidates: list[dict[str, Any]] = []
     for t in ranked:
-        config = {n: t.params.get(n, fill.get(n)) for n in space.names}
+        config = _config(t, space, fill)
         if space.contains(config) and not any(_same(config, c) for c in candidates):
             candidates.append(config)
     best, rest = candidates[:n_best], candidates[n_best:]
@@ -55,7 +55,7 @@ def outside_probes(
     out but can still run (:meth:`Space.runs`), at evenly spread ranks; none of ``taken``."""
     candidates: list[dict[str, Any]] = []
     for t in ranked:
-        config = {n: t.params.get(n, fill.get(n)) for n in space.names}
+        config = _config(t, space, fill)
         if space.contains(config) or not space.runs(config):
             continue
         if not any(_same(config, c) for c in [*taken, *candidates]):
@@ -71,6 +71,11 @@ def spread(items: Sequence[dict[str, Any]], n: int) -> list[dict[str, Any]]:
         return list(items)
     picks = sorted({round((i + 1) * (len(items) - 1) / n) for i in range(n)})
     return [items[i] for i in picks]
+
+
+def _config(t: FrozenTrial, space: Space, fill: Mapping[str, Any]) -> dict[str, Any]:
+    """``t``'s values of ``space``'s searched parameters, ``fill``'s where it lacks one."""
+    return {n: t.params.get(n, fill.get(n)) for n in space.names}
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
